@@ -1,0 +1,326 @@
+"""The application loop: inputs -> perception -> scene -> outputs, every frame.
+
+openFrameworks' life cycle: `setup` once, then per frame: read inputs, run zero or more fixed-rate
+`update` steps (the simulation does not speed up or slow down with the render rate), `draw`, present.
+Every input carries its capture time; the loop measures frame, update and render time and the age
+of the camera frame it drew (capture to draw).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from runtime.cameras import CameraSource, open_source, resolve_auto
+from runtime.clock import FixedStep, now
+from runtime.config import window_size
+from runtime.display import Display, open_display
+from runtime.frames import ControlMessage, Inputs, Outputs
+from runtime.gfx import Graphics
+from runtime.scene_manager import SceneManager
+from runtime.stats import FrameStats
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CameraStatusEvent:
+    """Told to the scene through handle_event when a camera is lost or comes back."""
+
+    camera: str
+    status: str  # "ok" or "lost: reason"
+
+
+@dataclass
+class RunOptions:
+    frames: int = 0  # stop after this many frames (0: run until quit)
+    screenshot: Path | None = None
+    record_video: Path | None = None
+    seconds: float = 0.0  # stop after this many seconds (0: no limit)
+
+
+@dataclass
+class Note:
+    text: str
+    until: float
+    key: str = ""
+
+
+@dataclass
+class AppState:
+    running: bool = True
+    overlay: bool = False
+    notes: list[Note] = field(default_factory=list)
+
+
+class App:
+    def __init__(self, cfg: dict[str, Any], options: RunOptions | None = None) -> None:
+        self.cfg = cfg
+        self.options = options or RunOptions()
+        self.state = AppState(overlay=cfg["window"]["overlay"])
+        self.stats = FrameStats()
+        self.cameras: dict[str, CameraSource] = {}
+        self.camera_status: dict[str, str] = {}
+        self.display: Display | None = None
+        self.frame_number = 0
+        self.control_queue: list[ControlMessage] = []
+        self._video_writer: Any = None
+        self._held: set[str] = set()
+
+    # --- setup ------------------------------------------------------------------------------
+    def setup(self) -> None:
+        wcfg = self.cfg["window"]
+        self.display = open_display(wcfg["mode"], window_size(self.cfg), wcfg["title"], wcfg["vsync"],
+                                    wcfg["hide_cursor"])
+        self.gfx = Graphics(self.display.ctx, self.display.size, dev_reload=wcfg["dev_reload"])
+        self.t0 = now()
+        self._open_cameras()
+        show = self.cfg["show"]
+        self.scenes = SceneManager(self.gfx, self.cfg["scenes"], show["crossfade"], show["playlist"])
+        # Scenes named in the config are set up now, so a missing model file stops the start-up.
+        self.scenes.preload([show["scene"], *(e["scene"] for e in show["playlist"])])
+        if show["playlist"]:
+            self.scenes.start_playlist()
+        else:
+            self.scenes.switch(show["scene"], fade=0.0)
+        self.fixed = FixedStep(show["update_rate"])
+
+    def _open_cameras(self) -> None:
+        for name, ccfg in self.cfg["cameras"].items():
+            spec, note = resolve_auto(ccfg["spec"])
+            if note:
+                self.note(f"{name}: {note}" if name != "main" else note, key=f"input-{name}")
+            self.cameras[name] = open_source(spec, ccfg).start()
+            self.camera_status[name] = "starting"
+        # Start with a picture: give the sources a moment to deliver their first frame.
+        deadline = now() + 3.0
+        while now() < deadline and any(c.latest() is None and c.status == "starting"
+                                       for c in self.cameras.values()):
+            time.sleep(0.02)
+
+    def note(self, text: str, key: str = "", seconds: float | None = None) -> None:
+        """A status line shown on screen for a while (a note with the same key replaces it)."""
+        seconds = self.cfg["window"]["note_seconds"] if seconds is None else seconds
+        self.state.notes = [n for n in self.state.notes if not key or n.key != key]
+        self.state.notes.append(Note(text, now() + seconds, key))
+        log.info("%s", text)
+
+    # --- per frame --------------------------------------------------------------------------
+    def handle_events(self) -> None:
+        import pygame
+
+        for event in pygame.event.get():
+            if event.type == pygame.QUIT:
+                self.state.running = False
+            elif event.type == pygame.KEYDOWN:
+                name = pygame.key.name(event.key)
+                self._held.add(name)
+                self.on_key(name, event)
+            elif event.type == pygame.KEYUP:
+                self._held.discard(pygame.key.name(event.key))
+            elif self.scenes.current is not None:
+                self.scenes.current.handle_event(event)
+
+    def on_key(self, name: str, event: Any) -> None:
+        wcfg = self.cfg["window"]
+        exit_keys = set(wcfg["exit_keys"])
+        if exit_keys and exit_keys <= self._held:
+            self.state.running = False
+            return
+        if name == wcfg["overlay_key"].lower():
+            self.state.overlay = not self.state.overlay
+            return
+        if name == wcfg["screenshot_key"].lower():
+            self._screenshot_requested = True
+            return
+        if self.cfg["show"]["scene_keys"]:
+            if name == "tab":
+                self.scenes.next()
+                return
+            if name.isdigit() and name != "0":
+                i = int(name) - 1
+                if i < len(self.scenes.names):
+                    self.switch_scene(self.scenes.names[i])
+                    return
+        if self.scenes.current is not None:
+            self.scenes.current.handle_event(event)
+
+    def switch_scene(self, name: str) -> bool:
+        """Switch by name from a key or a control message; a bad name or a scene that fails its
+        set-up is reported and the show stays where it is."""
+        try:
+            self.scenes.switch(name)
+            return True
+        except Exception as exc:
+            self.note(f"cannot switch to {name!r}: {exc}", key="scene-switch")
+            log.exception("switch to %s failed", name)
+            return False
+
+    def poll_cameras(self) -> None:
+        for name, cam in self.cameras.items():
+            events = cam.poll_events()
+            status = cam.status
+            if status.startswith("lost") and not self.camera_status.get(name, "").startswith("lost"):
+                events.append(status)
+            for status_event in events:
+                label = f"camera {name}" if name != "main" else "camera"
+                if status_event.startswith("lost"):
+                    self.note(f"{label} {status_event}; retrying", key=f"cam-{name}", seconds=1e9)
+                elif status_event == "ok" and self.camera_status.get(name, "").startswith("lost"):
+                    self.note(f"{label} is back", key=f"cam-{name}")
+                if self.scenes.current is not None:
+                    self.scenes.current.handle_event(CameraStatusEvent(name, status_event))
+            self.camera_status[name] = status
+
+    def make_inputs(self, t: float, dt: float) -> Inputs:
+        control, self.control_queue = self.control_queue, []
+        return Inputs(
+            t=t,
+            dt=dt,
+            frames={name: cam.latest() for name, cam in self.cameras.items()},
+            camera_status=dict(self.camera_status),
+            control=control,
+        )
+
+    def run_updates(self, t: float, elapsed: float) -> Outputs:
+        out = Outputs()
+        steps = self.fixed.advance(elapsed)
+        for _ in range(steps):
+            self.scenes.update(self.make_inputs(t, self.fixed.dt), out)
+        return out
+
+    def draw(self) -> np.ndarray | None:
+        gfx = self.gfx
+        gfx.time = now() - self.t0
+        if gfx.dev_reload:
+            for error in gfx.reload_changed():
+                self.note(error, key="shader")
+        self.display.ctx.screen.use()
+        gfx.clear()
+        self.scenes.draw()
+        self.draw_notes()
+        if self.state.overlay:
+            self.draw_overlay()
+        return None
+
+    def draw_notes(self) -> None:
+        t = now()
+        self.state.notes = [n for n in self.state.notes if n.until > t]
+        h = self.gfx.size[1]
+        size = max(16, h // 40)
+        y = h - 12
+        for note in reversed(self.state.notes):
+            tw, th = self.gfx.text_size(note.text, size)
+            y -= th + 8
+            self.gfx.text(note.text, (12, y), size, (1, 0.9, 0.6, 1), background=(0, 0, 0, 0.6))
+
+    def overlay_lines(self) -> list[str]:
+        s = self.stats.figures
+        lines = [
+            f"{self.stats.fps():5.1f} fps   frame {s['frame_ms'].median():5.2f} ms (p95 {s['frame_ms'].p(95):5.2f})",
+            f"update {s['update_ms'].median():5.2f} ms   render {s['render_ms'].median():5.2f} ms",
+            f"input age {s['input_age_ms'].median():6.1f} ms (p95 {s['input_age_ms'].p(95):6.1f})",
+            f"scene {self.scenes.current.name if self.scenes.current else '-'}   frame {self.frame_number}",
+        ]
+        lines += [f"camera {n}: {st}" for n, st in self.camera_status.items()]
+        return lines
+
+    def draw_overlay(self) -> None:
+        size = max(16, self.gfx.size[1] // 40)
+        y = 10
+        for line in self.overlay_lines():
+            _, th = self.gfx.text(line, (10, y), size, (0.7, 1, 0.7, 1), background=(0, 0, 0, 0.65))
+            y += th + 6
+
+    def input_age_ms(self, t_draw: float) -> float:
+        frame = self.cameras["main"].latest() if "main" in self.cameras else None
+        return (t_draw - frame.t_capture) * 1000.0 if frame is not None else float("nan")
+
+    # --- the loop ---------------------------------------------------------------------------
+    def step(self, elapsed: float) -> None:
+        """One frame: inputs, updates, draw. Split out so tests and the bench can drive it."""
+        t_start = now()
+        self.handle_events()
+        self.poll_cameras()
+        out = self.run_updates(t_start, elapsed)
+        self.emit(out)
+        t_updated = now()
+        self.draw()
+        self.display.ctx.finish()
+        t_drawn = now()
+        self.stats.add(update_ms=(t_updated - t_start) * 1000, render_ms=(t_drawn - t_updated) * 1000,
+                       input_age_ms=self.input_age_ms(t_drawn))
+        self.frame_number += 1
+        self.stats.frames = self.frame_number
+
+    def emit(self, out: Outputs) -> None:
+        """Hand what the scene decided to the output engines."""
+        for text in out.notes:
+            self.note(text, key="scene")
+
+    def run(self) -> int:
+        self.setup()
+        opts = self.options
+        max_fps = self.cfg["show"]["max_fps"]
+        period = 1.0 / max_fps if max_fps > 0 else 0.0
+        self._screenshot_requested = False
+        last = now()
+        try:
+            while self.state.running:
+                t = now()
+                elapsed, last = t - last, t
+                self.step(elapsed)
+                last_frame = opts.frames and self.frame_number >= opts.frames
+                last_frame = last_frame or (opts.seconds and t - self.t0 >= opts.seconds)
+                if (last_frame and opts.screenshot) or opts.record_video or self._screenshot_requested:
+                    self.capture(bool(last_frame))
+                self.display.flip()
+                self.stats.add(frame_ms=(now() - t) * 1000)
+                if last_frame:
+                    break
+                if period:
+                    spare = period - (now() - t)
+                    if spare > 0:
+                        time.sleep(spare)
+        finally:
+            self.shutdown()
+        return 0
+
+    def capture(self, final: bool) -> None:
+        import cv2
+
+        pixels = self.gfx.read_pixels()
+        if self._screenshot_requested or (final and self.options.screenshot):
+            path = self.options.screenshot if final and self.options.screenshot else \
+                Path(self.cfg["recording"]["dir"] or "recordings") / time.strftime("screenshot-%Y%m%d-%H%M%S.png")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            cv2.imwrite(str(path), pixels[:, :, ::-1])
+            self._screenshot_requested = False
+            log.info("screenshot: %s", path)
+        if self.options.record_video:
+            if self._video_writer is None:
+                self.options.record_video.parent.mkdir(parents=True, exist_ok=True)
+                fourcc = cv2.VideoWriter_fourcc(*"mp4v")
+                fps = self.cfg["show"]["max_fps"] or 30.0
+                self._video_writer = cv2.VideoWriter(str(self.options.record_video), fourcc, fps,
+                                                     (pixels.shape[1], pixels.shape[0]))
+            self._video_writer.write(pixels[:, :, ::-1])
+
+    def shutdown(self) -> None:
+        for scene in (self.scenes.previous, self.scenes.current) if hasattr(self, "scenes") else ():
+            if scene is not None:
+                try:
+                    scene.exit()
+                except Exception:
+                    log.exception("scene exit")
+        for cam in self.cameras.values():
+            cam.stop()
+        if self._video_writer is not None:
+            self._video_writer.release()
+        if self.display is not None:
+            self.display.close()

@@ -1,0 +1,256 @@
+"""Configuration: TOML files in config/, validated against SCHEMA at start-up.
+
+An unknown key or a wrong type stops the show before it opens a window, with a message that names
+the file, the key and what is allowed. Values not given in a file take the schema's defaults, so
+an empty file is a valid config; `config/default.toml` documents every key line by line.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = ROOT / "config"
+DEFAULT_CONFIG = CONFIG_DIR / "default.toml"
+
+
+class ConfigError(ValueError):
+    """A config file or override that does not fit the schema. The message says where and what."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One key: its type, default, and optionally the values or range allowed."""
+
+    type: type | tuple[type, ...]
+    default: Any
+    doc: str = ""
+    choices: tuple[Any, ...] | None = None
+    min: float | None = None
+    max: float | None = None
+    item: type | None = None  # element type of a list
+
+    def describe(self) -> str:
+        if self.choices:
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        names = {str: "a string", bool: "true or false", int: "an integer", float: "a number", list: "a list",
+                 dict: "a table"}
+        types = self.type if isinstance(self.type, tuple) else (self.type,)
+        text = " or ".join(names.get(t, t.__name__) for t in types)
+        if self.item is not None:
+            text += f" of {names.get(self.item, self.item.__name__)}s"
+        if self.min is not None or self.max is not None:
+            text += f" in [{self.min if self.min is not None else '-inf'}, {self.max if self.max is not None else 'inf'}]"
+        return text
+
+
+@dataclass(frozen=True)
+class Tables:
+    """A section of named sub-tables that share one schema, e.g. [cameras.main], [cameras.door]."""
+
+    fields: dict[str, Field]
+    default: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TableList:
+    """An array of tables, e.g. [[osc.targets]] or [[show.playlist]]."""
+
+    fields: dict[str, Field]
+    required: tuple[str, ...] = ()
+
+
+F = Field
+NUM = (int, float)
+
+# The whole schema. Each area of the project owns its section.
+SCHEMA: dict[str, dict[str, Field | Tables | TableList]] = {
+    "show": {
+        "scene": F(str, "testcard", "scene shown at start (python -m runtime scenes lists them)"),
+        "playlist": TableList({"scene": F(str, ""), "seconds": F(NUM, 60.0, min=1.0)}, required=("scene",)),
+        "crossfade": F(NUM, 1.0, "seconds of the GPU crossfade between scenes", min=0.0, max=30.0),
+        "update_rate": F(NUM, 60.0, "fixed update rate in Hz, independent of the render rate", min=1.0,
+                         max=1000.0),
+        "max_fps": F(NUM, 60.0, "render rate cap; 0 means as fast as possible", min=0.0),
+        "scene_keys": F(bool, True, "number keys 1-9 switch scenes, Tab the next one"),
+    },
+    "window": {
+        "mode": F(str, "windowed", "how the show is displayed", choices=("windowed", "fullscreen", "headless")),
+        "size": F(list, [1280, 720], "window or headless framebuffer size in pixels", item=int),
+        "title": F(str, "sala"),
+        "vsync": F(bool, True),
+        "overlay": F(bool, False, "show the statistics overlay at start"),
+        "overlay_key": F(str, "F1", "pygame key name that toggles the overlay"),
+        "screenshot_key": F(str, "F12", "pygame key name that saves a screenshot to the recording folder"),
+        "dev_reload": F(bool, False, "reload shaders when their files change"),
+        "hide_cursor": F(bool, False, "hide the mouse cursor (always hidden in fullscreen)"),
+        "exit_keys": F(list, ["escape"], "key combination that quits, e.g. ['left ctrl', 'left alt', 'q']",
+                       item=str),
+        "note_seconds": F(NUM, 8.0, "how long status notes (camera lost, input used) stay on screen", min=0.0),
+    },
+    "cameras": {
+        "_": Tables(
+            {
+                "spec": F(str, "auto", "auto | camera:INDEX | video:PATH | images:DIR | images:builtin | "
+                                       "visitors:N | replay:DIR"),
+                "width": F(int, 1280, min=16),
+                "height": F(int, 720, min=16),
+                "fps": F(NUM, 30.0, min=1.0),
+                "mirror": F(bool, False, "flip left-right, as a mirror"),
+                "rotate": F(int, 0, "rotation in degrees", choices=(0, 90, 180, 270)),
+                "crop": F(list, [0.0, 0.0, 1.0, 1.0], "x0, y0, x1, y1 as fractions of the frame", item=float),
+                "slide_seconds": F(NUM, 4.0, "images: seconds per picture", min=0.1),
+                "retry_min": F(NUM, 0.5, "first reconnect delay in seconds", min=0.05),
+                "retry_max": F(NUM, 10.0, "longest reconnect delay in seconds", min=0.1),
+                "stall_seconds": F(NUM, 2.0, "a source that delivers nothing this long is lost", min=0.1),
+            },
+            default={"main": {}},
+        )
+    },
+    "audio": {
+        "backend": F(str, "none", "sound output", choices=("jack", "portaudio", "offline", "none")),
+    },
+    "microphone": {
+        "enabled": F(bool, False),
+    },
+    "osc": {},
+    "perception": {
+        "enabled": F(bool, True, "run pose perception when the scene wants people"),
+    },
+    "recording": {
+        "dir": F(str, "", "where --record writes; screenshots also go here (default ./recordings)"),
+    },
+    "scenes": {"_": Tables({})},  # [scenes.NAME] holds a scene's params; validated by the scene itself
+}
+
+
+def _check_value(where: str, key: str, spec: Field, value: Any) -> Any:
+    types = spec.type if isinstance(spec.type, tuple) else (spec.type,)
+    ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
+    if float in types and isinstance(value, int) and not isinstance(value, bool):
+        ok = True
+    if not ok:
+        raise ConfigError(f"{where}: key {key!r} is {value!r}, but it must be {spec.describe()}")
+    if spec.choices is not None and value not in spec.choices:
+        raise ConfigError(f"{where}: key {key!r} is {value!r}; allowed: {', '.join(map(repr, spec.choices))}")
+    if spec.min is not None and value < spec.min or spec.max is not None and value > spec.max:
+        raise ConfigError(f"{where}: key {key!r} is {value!r}, but it must be {spec.describe()}")
+    if spec.item is not None:
+        for v in value:
+            if not isinstance(v, spec.item) and not (spec.item is float and isinstance(v, int)):
+                raise ConfigError(f"{where}: key {key!r} has {v!r}, but it must be {spec.describe()}")
+    return value
+
+
+def _unknown(where: str, key: str, allowed: list[str]) -> ConfigError:
+    near = difflib.get_close_matches(key, allowed, n=1)
+    hint = f" (did you mean {near[0]!r}?)" if near else ""
+    return ConfigError(f"{where}: unknown key {key!r}{hint}; allowed: {', '.join(sorted(allowed)) or '(none)'}")
+
+
+def _validate_table(where: str, fields: dict[str, Field], data: dict[str, Any]) -> dict[str, Any]:
+    out = {k: copy.deepcopy(f.default) for k, f in fields.items()}
+    for key, value in data.items():
+        if key not in fields:
+            raise _unknown(where, key, list(fields))
+        out[key] = _check_value(where, key, fields[key], value)
+    return out
+
+
+def validate(data: dict[str, Any], source: str = "<config>") -> dict[str, Any]:
+    """Check `data` against SCHEMA and return it complete, defaults filled in."""
+    out: dict[str, Any] = {}
+    for section in data:
+        if section not in SCHEMA:
+            raise _unknown(source, section, list(SCHEMA))
+    for section, spec in SCHEMA.items():
+        given = data.get(section, {})
+        if not isinstance(given, dict):
+            raise ConfigError(f"{source}: [{section}] must be a table, not {given!r}")
+        if "_" in spec and isinstance(spec["_"], Tables):
+            tables: Tables = spec["_"]
+            merged = {**copy.deepcopy(tables.default), **given}
+            out[section] = {}
+            for name, sub in merged.items():
+                if not isinstance(sub, dict):
+                    raise ConfigError(f"{source}: [{section}.{name}] must be a table, not {sub!r}")
+                if tables.fields:
+                    out[section][name] = _validate_table(f"{source} [{section}.{name}]", tables.fields, sub)
+                else:
+                    out[section][name] = dict(sub)
+            continue
+        section_out: dict[str, Any] = {}
+        for key, value in given.items():
+            if key not in spec:
+                raise _unknown(f"{source} [{section}]", key, list(spec))
+        for key, fspec in spec.items():
+            where = f"{source} [{section}]"
+            if isinstance(fspec, TableList):
+                items = given.get(key, [])
+                if not isinstance(items, list):
+                    raise ConfigError(f"{where}: key {key!r} must be an array of tables ([[{section}.{key}]])")
+                rows = []
+                for i, row in enumerate(items):
+                    if not isinstance(row, dict):
+                        raise ConfigError(f"{where}: {key}[{i}] must be a table, not {row!r}")
+                    for req in fspec.required:
+                        if req not in row:
+                            raise ConfigError(f"{where}: {key}[{i}] needs the key {req!r}")
+                    rows.append(_validate_table(f"{where} {key}[{i}]", fspec.fields, row))
+                section_out[key] = rows
+            elif key in given:
+                section_out[key] = _check_value(where, key, fspec, given[key])
+            else:
+                section_out[key] = copy.deepcopy(fspec.default)
+        out[section] = section_out
+    return out
+
+
+def defaults() -> dict[str, Any]:
+    return validate({}, "<defaults>")
+
+
+def load(path: str | Path | None = None, overrides: list[str] | None = None) -> dict[str, Any]:
+    """Read and validate a config file, then apply `section.key=value` overrides (TOML values)."""
+    path = Path(path) if path else DEFAULT_CONFIG
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    for item in overrides or []:
+        apply_override(raw, item)
+    return validate(raw, str(path))
+
+
+def apply_override(raw: dict[str, Any], item: str) -> None:
+    """Apply `section.key=value` (or `section.table.key=value`) to raw TOML data in place."""
+    if "=" not in item:
+        raise ConfigError(f"override {item!r}: expected section.key=value")
+    dotted, text = item.split("=", 1)
+    parts = dotted.strip().split(".")
+    if len(parts) < 2:
+        raise ConfigError(f"override {item!r}: expected section.key=value")
+    try:
+        value = tomllib.loads(f"v = {text.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = text.strip()  # a bare word is taken as a string
+    node = raw
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"override {item!r}: {part!r} is not a table")
+    node[parts[-1]] = value
+
+
+def window_size(cfg: dict[str, Any]) -> tuple[int, int]:
+    size = cfg["window"]["size"]
+    if len(size) != 2 or min(size) < 0:
+        raise ConfigError(f"[window] key 'size' is {size!r}; it must be [width, height] (or [0, 0] for the display)")
+    return int(size[0]), int(size[1])

@@ -1,0 +1,109 @@
+"""Time-stamped data that flows from inputs through perception to scenes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True, slots=True)
+class CameraFrame:
+    """One camera image: RGB uint8 (H, W, 3), top row first, and when it was captured."""
+
+    image: np.ndarray
+    t_capture: float  # engine clock (runtime.clock.now) at capture
+    index: int  # frame counter of its source, from 0
+    source: str  # the spec it came from, e.g. "camera:0", "video:room.mp4"
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.image.shape[1], self.image.shape[0]
+
+
+@dataclass(slots=True)
+class Person:
+    """One tracked visitor: MediaPipe's 33 pose landmarks plus what was derived from them."""
+
+    id: int  # stable track id, kept through short occlusions
+    landmarks: np.ndarray  # (33, 4): x, y in [0, 1] of the frame (x right, y down), z, visibility
+    t_capture: float  # capture time of the frame these landmarks come from
+    score: float = 1.0  # detection confidence
+    features: dict[str, float] = field(default_factory=dict)  # runtime.perception.features
+    posture: str = ""  # recognised posture name, "" for none
+    posture_confidence: float = 0.0
+    posture_score: float = 0.0  # execution quality 0..1
+    feedback: list[str] = field(default_factory=list)  # e.g. ["straighten the left knee"]
+
+
+@dataclass(slots=True)
+class ControlMessage:
+    """A command that arrived from outside (OSC control port, keyboard picker, watched file)."""
+
+    address: str  # e.g. "/sala/scene", "/sala/param", "/sign"
+    args: tuple[Any, ...]
+    t_received: float
+    sender: str = ""
+
+
+@dataclass(slots=True)
+class Inputs:
+    """What a scene receives on each fixed update: everything sensed, with capture times."""
+
+    t: float  # engine clock at this update
+    dt: float  # fixed update step in seconds
+    frames: dict[str, CameraFrame | None] = field(default_factory=dict)  # newest per named camera
+    camera_status: dict[str, str] = field(default_factory=dict)  # "ok" | "lost: reason" | ...
+    people: list[Any] = field(default_factory=list)  # runtime.perception Person objects
+    audio: Any = None  # runtime.microphone features (or None when there is no microphone)
+    control: list[ControlMessage] = field(default_factory=list)
+
+    @property
+    def frame(self) -> CameraFrame | None:
+        """The main camera's newest frame."""
+        return self.frames.get("main") or next((f for f in self.frames.values() if f is not None), None)
+
+
+@dataclass(slots=True)
+class OscMessage:
+    address: str
+    args: tuple[Any, ...]
+    stream: str = "events"  # which stream a target subscribes to (see sound/OSC.md)
+
+
+@dataclass(slots=True)
+class SoundCommand:
+    """A request to the sound engine. Scenes never talk to pyo; they emit these."""
+
+    op: str  # "play" | "release" | "set" | "hit"
+    instrument: str = ""
+    key: str = ""  # voice key, e.g. "person-3": the same key addresses the same voice
+    params: dict[str, float] = field(default_factory=dict)
+    ramp: float = 0.05  # seconds over which continuous parameters move
+
+
+class Outputs:
+    """What a scene returns from an update besides its drawing: OSC to send, sound to play."""
+
+    __slots__ = ("osc", "sound", "notes")
+
+    def __init__(self) -> None:
+        self.osc: list[OscMessage] = []
+        self.sound: list[SoundCommand] = []
+        self.notes: list[str] = []  # human-readable status lines for the overlay / log
+
+    def send(self, address: str, *args: Any, stream: str = "events") -> None:
+        self.osc.append(OscMessage(address, tuple(args), stream))
+
+    def play(self, instrument: str, key: str, **params: float) -> None:
+        self.sound.append(SoundCommand("play", instrument, key, dict(params)))
+
+    def release(self, key: str) -> None:
+        self.sound.append(SoundCommand("release", key=key))
+
+    def set(self, key: str, ramp: float = 0.05, **params: float) -> None:
+        self.sound.append(SoundCommand("set", key=key, params=dict(params), ramp=ramp))
+
+    def hit(self, instrument: str, **params: float) -> None:
+        self.sound.append(SoundCommand("hit", instrument, params=dict(params)))

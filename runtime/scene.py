@@ -1,0 +1,84 @@
+"""Scenes: the openFrameworks life cycle (setup / update / draw) plus enter, exit and events.
+
+A scene never opens a device. It receives `Inputs` (time-stamped frames, people, microphone
+features, control messages), appends what to send and play to `Outputs`, and draws with the
+`Graphics` it is given. That is what makes every scene testable with recorded or synthetic input.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from runtime.frames import Inputs, Outputs
+
+_REGISTRY: dict[str, type[Scene]] = {}
+
+
+class Scene:
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    # Parameters settable from config ([scenes.NAME]) and OSC (/sala/param NAME VALUE) with defaults.
+    params: ClassVar[dict[str, Any]] = {}
+    # True when the scene uses inputs.people: the runtime then runs pose perception for it.
+    wants_people: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.name:
+            _REGISTRY[cls.name] = cls
+
+    def __init__(self, config: dict[str, Any] | None = None) -> None:
+        self.values: dict[str, Any] = dict(self.params)
+        for key, value in (config or {}).items():
+            self.set_param(key, value)
+
+    # --- life cycle -------------------------------------------------------------------------
+    def setup(self, gfx: Any) -> None:
+        """Create GPU resources. Called once, with the GL context current."""
+
+    def enter(self) -> None:
+        """The scene becomes visible (start of a crossfade into it)."""
+
+    def exit(self) -> None:
+        """The scene is left; release voices, stop what it started."""
+
+    def handle_event(self, event: Any) -> bool:
+        """A pygame event; return True if consumed."""
+        return False
+
+    def update(self, inputs: Inputs, out: Outputs) -> None:
+        """Advance the scene by one fixed step (inputs.dt)."""
+
+    def draw(self, gfx: Any) -> None:
+        """Draw into the bound framebuffer (the screen, or a crossfade target)."""
+
+    # --- parameters -------------------------------------------------------------------------
+    def set_param(self, key: str, value: Any) -> None:
+        if key not in self.params:
+            allowed = ", ".join(sorted(self.params)) or "(none)"
+            raise KeyError(f"scene {self.name!r} has no parameter {key!r}; allowed: {allowed}")
+        default = self.params[key]
+        if isinstance(default, bool):
+            value = value if isinstance(value, bool) else str(value).lower() in ("1", "true", "on", "yes")
+        elif isinstance(default, (int, float)) and not isinstance(value, (int, float)):
+            value = type(default)(value)
+        elif isinstance(default, float):
+            value = float(value)
+        self.values[key] = value
+
+    def status(self) -> dict[str, Any]:
+        """Figures for the overlay and the health line."""
+        return {}
+
+
+def registry() -> dict[str, type[Scene]]:
+    """All registered scenes, importing the built-in scene packages first."""
+    import importlib
+
+    for module in ("scenes.testcard", "scenes.pose_space", "scenes.signing", "scenes.sonification"):
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name and not exc.name.startswith(module):
+                raise
+    return dict(_REGISTRY)

@@ -1,0 +1,3 @@
+from scenes.testcard.scene import TestcardScene
+
+__all__ = ["TestcardScene"]
