@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from runtime.cameras import CameraSource, open_source, resolve_auto
 from runtime.clock import FixedStep, now
 from runtime.config import window_size
@@ -59,24 +57,30 @@ class AppState:
 
 
 class App:
-    def __init__(self, cfg: dict[str, Any], options: RunOptions | None = None) -> None:
+    def __init__(self, cfg: dict[str, Any], options: RunOptions | None = None,
+                 display: Display | None = None) -> None:
         self.cfg = cfg
+        self._own_display = display is None
         self.options = options or RunOptions()
         self.state = AppState(overlay=cfg["window"]["overlay"])
         self.stats = FrameStats()
         self.cameras: dict[str, CameraSource] = {}
         self.camera_status: dict[str, str] = {}
-        self.display: Display | None = None
+        self.display: Display | None = display
         self.frame_number = 0
         self.control_queue: list[ControlMessage] = []
         self._video_writer: Any = None
         self._held: set[str] = set()
+        self.scene_errors = 0
+        self._last_error_log = 0.0
+        self._screenshot_requested = False
 
     # --- setup ------------------------------------------------------------------------------
     def setup(self) -> None:
         wcfg = self.cfg["window"]
-        self.display = open_display(wcfg["mode"], window_size(self.cfg), wcfg["title"], wcfg["vsync"],
-                                    wcfg["hide_cursor"])
+        if self.display is None:
+            self.display = open_display(wcfg["mode"], window_size(self.cfg), wcfg["title"], wcfg["vsync"],
+                                        wcfg["hide_cursor"])
         self.gfx = Graphics(self.display.ctx, self.display.size, dev_reload=wcfg["dev_reload"])
         self.t0 = now()
         self._open_cameras()
@@ -191,10 +195,24 @@ class App:
         out = Outputs()
         steps = self.fixed.advance(elapsed)
         for _ in range(steps):
-            self.scenes.update(self.make_inputs(t, self.fixed.dt), out)
+            inputs = self.make_inputs(t, self.fixed.dt)
+            self.guarded("update", self.scenes.update, inputs, out)
         return out
 
-    def draw(self) -> np.ndarray | None:
+    def guarded(self, what: str, fn: Any, *args: Any) -> None:
+        """Run scene code; an exception is logged (once a second at most), counted and shown,
+        and the show goes on with the next frame."""
+        try:
+            fn(*args)
+        except Exception as exc:
+            self.scene_errors += 1
+            t = now()
+            if t - self._last_error_log > 1.0:
+                self._last_error_log = t
+                log.exception("scene %s failed (%d errors so far)", what, self.scene_errors)
+                self.note(f"scene {what} error: {type(exc).__name__}: {exc}", key="scene-error")
+
+    def draw(self) -> None:
         gfx = self.gfx
         gfx.time = now() - self.t0
         if gfx.dev_reload:
@@ -202,11 +220,11 @@ class App:
                 self.note(error, key="shader")
         self.display.ctx.screen.use()
         gfx.clear()
-        self.scenes.draw()
+        self.guarded("draw", self.scenes.draw)
         self.draw_notes()
         if self.state.overlay:
             self.draw_overlay()
-        return None
+
 
     def draw_notes(self) -> None:
         t = now()
@@ -268,7 +286,6 @@ class App:
         opts = self.options
         max_fps = self.cfg["show"]["max_fps"]
         period = 1.0 / max_fps if max_fps > 0 else 0.0
-        self._screenshot_requested = False
         last = now()
         try:
             while self.state.running:
@@ -322,5 +339,5 @@ class App:
             cam.stop()
         if self._video_writer is not None:
             self._video_writer.release()
-        if self.display is not None:
+        if self.display is not None and self._own_display:
             self.display.close()

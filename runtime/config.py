@@ -45,7 +45,9 @@ class Field:
         if self.item is not None:
             text += f" of {names.get(self.item, self.item.__name__)}s"
         if self.min is not None or self.max is not None:
-            text += f" in [{self.min if self.min is not None else '-inf'}, {self.max if self.max is not None else 'inf'}]"
+            low = "-inf" if self.min is None else self.min
+            high = "inf" if self.max is None else self.max
+            text += f" in [{low}, {high}]"
         return text
 
 
@@ -124,6 +126,50 @@ SCHEMA: dict[str, dict[str, Field | Tables | TableList]] = {
     },
     "recording": {
         "dir": F(str, "", "where --record writes; screenshots also go here (default ./recordings)"),
+        "codec": F(str, "MJPG", "FourCC of the camera video in a recording (.avi)",
+                   choices=("MJPG", "mp4v", "XVID")),
+        "queue": F(int, 120, "frames buffered for the writer thread; more are dropped and counted", min=1),
+        "replay_pace": F(str, "recorded", "replay:DIR plays at the recorded pace or as fast as possible",
+                         choices=("recorded", "fast")),
+        "replay_end": F(str, "stop", "at the end of a replay: stop the show or loop",
+                        choices=("stop", "loop")),
+    },
+    "kiosk": {
+        "ignore_close": F(bool, False, "ignore the window's close button (the exit keys still quit)"),
+    },
+    "supervisor": {
+        "hang_seconds": F(NUM, 10.0, "no heartbeat for this long counts as a hang: the show is restarted",
+                          min=0.2),
+        "start_seconds": F(NUM, 60.0, "time the show has to send its first heartbeat", min=0.5),
+        "stop_seconds": F(NUM, 5.0, "grace between SIGTERM and SIGKILL when stopping the show", min=0.1),
+        "backoff_min": F(NUM, 1.0, "first delay before a restart", min=0.0),
+        "backoff_max": F(NUM, 60.0, "longest delay before a restart", min=0.0),
+        "stable_seconds": F(NUM, 120.0, "a show that ran this long resets the back-off", min=0.0),
+        "restart_on_exit": F(bool, False, "restart after a clean exit (exit keys) too"),
+        "daily_restart": F(str, "", "local time HH:MM of a scheduled restart every day; empty for none"),
+        "quiet_hours": F(list, [], "[start, end] local times HH:MM; empty for none", item=str),
+        "quiet_args": F(list, [], "run arguments during quiet hours; empty: the show is stopped", item=str),
+        "log_file": F(str, "logs/sala.log", "supervisor and show log, rotated"),
+        "log_max_bytes": F(int, 5_000_000, "rotate the log at this size", min=1000),
+        "log_backups": F(int, 5, "rotated logs kept", min=0),
+        "command": F(list, [], "the child command; empty: this Python running `-m runtime run`", item=str),
+    },
+    "health": {
+        "interval": F(NUM, 5.0, "seconds between health lines", min=0.1),
+        "status_file": F(str, "logs/status.json", "JSON status written every interval; empty for none"),
+        "targets": F(list, [], "OSC receivers of /sala/health as HOST:PORT strings", item=str),
+        "address": F(str, "/sala/health"),
+    },
+    "attract": {
+        "enabled": F(bool, False, "play the attract loop when nobody is seen"),
+        "idle_seconds": F(NUM, 60.0, "nobody seen for this long starts the attract loop", min=0.0),
+        "confirm_seconds": F(NUM, 0.5, "a person must be seen this long to end the attract loop", min=0.0),
+        "visitors": F(int, 3, "virtual visitors in attract steps that show them", min=0, max=16),
+        "seed": F(int, 7, "seed of the virtual visitors"),
+        "greeting": F(str, "", "HamNoSys the avatar signs in attract steps with sign = true"),
+        "sign_every": F(NUM, 8.0, "seconds between repetitions of the greeting", min=0.5),
+        "playlist": TableList({"scene": F(str, ""), "seconds": F(NUM, 30.0, min=1.0),
+                               "visitors": F(bool, False), "sign": F(bool, False)}, required=("scene",)),
     },
     "scenes": {"_": Tables({})},  # [scenes.NAME] holds a scene's params; validated by the scene itself
 }
@@ -185,7 +231,7 @@ def validate(data: dict[str, Any], source: str = "<config>") -> dict[str, Any]:
                     out[section][name] = dict(sub)
             continue
         section_out: dict[str, Any] = {}
-        for key, value in given.items():
+        for key in given:
             if key not in spec:
                 raise _unknown(f"{source} [{section}]", key, list(spec))
         for key, fspec in spec.items():

@@ -1,0 +1,105 @@
+"""`python -m runtime check`: what this machine offers the show, each item OK or with a reason."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from runtime.config import ROOT
+
+
+@dataclass
+class Check:
+    item: str
+    ok: bool
+    detail: str
+
+
+# Model files the scenes load at start-up, relative to the repository.
+MODEL_FILES = (
+    "models/mediapipe/pose_landmarker.task",
+    "models/mediapipe/hand_landmarker.task",
+)
+
+
+def check_cameras(cfg: dict[str, Any]) -> list[Check]:
+    from runtime.cameras import probe_camera, resolve_auto
+
+    out = []
+    for name, ccfg in cfg["cameras"].items():
+        spec = ccfg["spec"]
+        kind, _, arg = spec.partition(":")
+        if kind == "auto":
+            resolved, note = resolve_auto(spec)
+            out.append(Check(f"camera {name}", True, f"auto -> {resolved} ({note})"))
+        elif kind == "camera":
+            ok = arg.isdigit() and probe_camera(int(arg))
+            out.append(Check(f"camera {name}", ok, f"{spec} opens" if ok else f"{spec} does not open"))
+        elif kind in ("video", "replay") or (kind == "images" and arg != "builtin"):
+            exists = Path(arg).exists()
+            out.append(Check(f"camera {name}", exists, f"{spec}: {'found' if exists else 'not found'}"))
+        else:
+            out.append(Check(f"camera {name}", True, spec))
+    return out
+
+
+def check_gl(cfg: dict[str, Any]) -> list[Check]:
+    try:
+        import moderngl
+
+        ctx = moderngl.create_standalone_context(backend="egl")
+        info = ctx.info
+        detail = f"{info['GL_RENDERER']}, OpenGL {info['GL_VERSION']}"
+        ok = ctx.version_code >= 330
+        ctx.release()
+        return [Check("GL", ok, detail if ok else f"{detail}: OpenGL 3.3 or later is needed")]
+    except Exception as exc:
+        return [Check("GL", False, f"no OpenGL context: {exc} (install Mesa: libgl1 libegl1 libegl-mesa0)")]
+
+
+def check_audio_devices(cfg: dict[str, Any]) -> list[Check]:
+    try:
+        import sounddevice as sd
+
+        devices = sd.query_devices()
+        outputs = [d["name"] for d in devices if d["max_output_channels"] > 0]
+        inputs = [d["name"] for d in devices if d["max_input_channels"] > 0]
+        return [
+            Check("audio output", bool(outputs), ", ".join(outputs) or "no output device (PortAudio sees none)"),
+            Check("microphone", bool(inputs), ", ".join(inputs) or "no input device: scenes get silence"),
+        ]
+    except Exception as exc:
+        return [Check("audio devices", False, f"PortAudio unavailable: {exc}")]
+
+
+def check_models(cfg: dict[str, Any]) -> list[Check]:
+    out = []
+    for rel in MODEL_FILES:
+        path = ROOT / rel
+        if path.exists():
+            out.append(Check(f"model {rel}", True, f"{path.stat().st_size // 1024} KiB"))
+        else:
+            out.append(Check(f"model {rel}", False, "missing (make setup builds or ships it)"))
+    return out
+
+
+CHECKS: list[Callable[[dict[str, Any]], list[Check]]] = [check_gl, check_cameras, check_audio_devices,
+                                                         check_models]
+
+
+def run_checks(cfg: dict[str, Any], as_json: bool = False) -> int:
+    results: list[Check] = []
+    for check in CHECKS:
+        try:
+            results.extend(check(cfg))
+        except Exception as exc:  # a check must report, never stop the others
+            results.append(Check(check.__name__, False, f"{type(exc).__name__}: {exc}"))
+    if as_json:
+        print(json.dumps([asdict(r) for r in results], indent=2))
+    else:
+        for r in results:
+            print(f"{'OK  ' if r.ok else 'FAIL'}  {r.item}: {r.detail}")
+    return 0

@@ -1,0 +1,57 @@
+"""Shared fixtures: a headless GL display (Mesa llvmpipe through SDL's offscreen driver), the
+reference data beside the repository, and free loopback ports."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+os.environ["SDL_VIDEODRIVER"] = "offscreen"
+os.environ["SDL_AUDIODRIVER"] = "dummy"
+os.environ["PYO_GUI_WX"] = "0"
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+import pytest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def display():
+    """One offscreen GL window for the whole session (SDL allows one per process)."""
+    from runtime.display import open_display
+
+    d = open_display("headless", (640, 360))
+    yield d
+    d.close()
+
+
+@pytest.fixture
+def gfx(display):
+    """A fresh Graphics on the shared context, drawing to the 640x360 screen."""
+    from runtime.gfx import Graphics
+
+    display.ctx.screen.use()
+    g = Graphics(display.ctx, display.size)
+    g.clear()
+    return g
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"reference data not found at {SHARED_DATA} (the shared/ folder beside the repository)")
+    return SHARED_DATA
+
+
+def free_port(kind: int = socket.SOCK_DGRAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def udp_port() -> int:
+    return free_port()

@@ -1,0 +1,245 @@
+"""The application loop end to end: real GL, real camera sources, real key events."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pygame
+import pytest
+
+from runtime.app import App, CameraStatusEvent, RunOptions
+from runtime.config import load
+from runtime.scene import Scene
+from tests.test_cameras import make_video
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_app(display, *overrides: str, frames: int = 0) -> App:
+    cfg = load(None, ['window.mode="headless"', "window.size=[640, 360]", "show.max_fps=0",
+                      'cameras.main.spec="images:builtin"', *overrides])
+    app = App(cfg, RunOptions(frames=frames), display=display)
+    app.setup()
+    return app
+
+
+def run_frames(app: App, n: int, dt: float = 1 / 60) -> None:
+    for _ in range(n):
+        app.step(dt)
+
+
+class Recorder(Scene):
+    name = "test-recorder"
+    description = "records what it is told (tests only)"
+
+    def __init__(self, config=None):
+        super().__init__(config)
+        self.events = []
+        self.updates = 0
+
+    def handle_event(self, event):
+        self.events.append(event)
+        return True
+
+    def update(self, inputs, out):
+        self.updates += 1
+
+    def draw(self, gfx):
+        gfx.clear(0.0, 0.5, 0.0, 1.0)
+
+
+def test_fixed_update_rate_is_independent_of_render_rate(display):
+    app = make_app(display, 'show.scene="test-recorder"', "show.update_rate=100")
+    try:
+        scene = app.scenes.current
+        run_frames(app, 10, dt=0.05)  # 20 fps rendering, 0.5 s of time
+        assert scene.updates == 50
+        run_frames(app, 50, dt=0.005)  # 200 fps rendering, 0.25 s
+        assert 73 <= scene.updates <= 76
+    finally:
+        app.shutdown()
+
+
+def test_scene_switch_by_key_crossfades(display):
+    app = make_app(display, 'show.scene="testcard"', "show.crossfade=0.2")
+    try:
+        names = app.scenes.names
+        i = names.index("test-recorder") + 1
+        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.key.key_code(str(i)), mod=0,
+                                             unicode=str(i), scancode=0))
+        run_frames(app, 1)
+        assert app.scenes.current.name == "test-recorder"
+        assert app.scenes.previous.name == "testcard"  # fading
+        run_frames(app, 20)
+        assert app.scenes.previous is None
+        app.draw()
+        assert tuple(app.gfx.read_pixels()[200, 320]) == (0, 128, 0)
+    finally:
+        app.shutdown()
+
+
+def test_playlist_switches_on_time(display, tmp_path):
+    cfg = tmp_path / "p.toml"
+    cfg.write_text('[[show.playlist]]\nscene = "testcard"\nseconds = 1\n'
+                   '[[show.playlist]]\nscene = "test-recorder"\nseconds = 1\n')
+    app = App(load(cfg, ['window.mode="headless"', 'cameras.main.spec="images:builtin"', "show.crossfade=0"]),
+              display=display)
+    app.setup()
+    try:
+        seen = []
+        for _ in range(5):
+            run_frames(app, 30, dt=1 / 60)  # 0.5 s
+            seen.append(app.scenes.current.name)
+        assert seen == ["testcard", "test-recorder", "test-recorder", "testcard", "testcard"]
+    finally:
+        app.shutdown()
+
+
+def test_unknown_scene_from_a_key_or_message_keeps_the_show(display):
+    app = make_app(display)
+    try:
+        assert app.switch_scene("nope") is False
+        assert app.scenes.current.name == "testcard"
+        assert any("no scene 'nope'" in n.text for n in app.state.notes)
+    finally:
+        app.shutdown()
+
+
+def test_scene_errors_do_not_stop_the_show(display):
+    class Broken(Scene):
+        name = "test-broken"
+
+        def update(self, inputs, out):
+            raise ValueError("boom")
+
+    app = make_app(display, 'show.scene="test-broken"')
+    try:
+        run_frames(app, 5)
+        assert app.scene_errors >= 5 and app.frame_number == 5
+        assert any("boom" in n.text for n in app.state.notes)
+    finally:
+        app.shutdown()
+
+
+def test_video_deleted_mid_run_is_reported_and_recovers(display, tmp_path):
+    video = make_video(tmp_path / "room.mp4", frames=60)
+    backup = shutil.copy(video, tmp_path / "backup.mp4")
+    app = make_app(display, 'show.scene="test-recorder"', f'cameras.main.spec="video:{video}"',
+                   "cameras.main.retry_min=0.1", "cameras.main.retry_max=0.2")
+    scene = app.scenes.current
+
+    def run_until(cond, timeout=5.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            run_frames(app, 1)
+            if cond():
+                return True
+            time.sleep(0.01)
+        return False
+
+    try:
+        assert run_until(lambda: app.camera_status["main"] == "ok")
+        video.unlink()
+        assert run_until(lambda: app.camera_status["main"].startswith("lost"))
+        assert any(isinstance(e, CameraStatusEvent) and e.status.startswith("lost") for e in scene.events)
+        assert any("camera lost" in n.text for n in app.state.notes)
+        shutil.copy(backup, video)
+        assert run_until(lambda: app.camera_status["main"] == "ok")
+        assert any(isinstance(e, CameraStatusEvent) and e.status == "ok" for e in scene.events[-2:])
+        assert any("camera is back" in n.text for n in app.state.notes)
+    finally:
+        app.shutdown()
+
+
+def test_overlay_shows_statistics(display):
+    app = make_app(display, "window.overlay=true")
+    try:
+        run_frames(app, 30)
+        lines = app.overlay_lines()
+        assert "fps" in lines[0] and "input age" in lines[2] and "camera main: ok" in lines[-1]
+        app.draw()
+        top_left = app.gfx.read_pixels()[5:25, 5:200]
+        assert (top_left[:, :, 1] > 200).sum() > 50  # green overlay text drawn
+    finally:
+        app.shutdown()
+
+
+def test_cli_headless_run_writes_a_screenshot(tmp_path):
+    png = tmp_path / "x.png"
+    subprocess.run([sys.executable, "-m", "runtime", "run", "--headless", "--frames", "120",
+                    "--screenshot", str(png), "--set", "show.max_fps=0"], cwd=ROOT, check=True, timeout=120,
+                   capture_output=True)
+    img = cv2.imread(str(png))
+    assert img is not None and img.shape == (720, 1280, 3)
+    assert img.std() > 30  # not blank: bars, grid, photograph
+
+
+def test_cli_config_error_names_the_key(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[window]\nsize = 'big'\n")
+    res = subprocess.run([sys.executable, "-m", "runtime", "run", "--config", str(bad), "--headless"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2
+    assert "bad.toml [window]: key 'size' is 'big'" in res.stderr
+
+
+def test_cli_lists_scenes():
+    res = subprocess.run([sys.executable, "-m", "runtime", "scenes"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=60, check=True)
+    assert "testcard" in res.stdout
+
+
+def _read_xwd(data: bytes) -> np.ndarray:
+    """Decode an X window dump (xwd -root) of a TrueColor screen to RGB, using its colour masks."""
+    header = np.frombuffer(data[:100], dtype=">u4")
+    header_size, width, height = int(header[0]), int(header[4]), int(header[5])
+    byte_order, bpp, bytes_per_line, ncolors = int(header[7]), int(header[11]), int(header[12]), int(header[19])
+    masks = [int(m) for m in header[14:17]]
+    step = bpp // 8
+    start = header_size + ncolors * 12
+    raw = np.frombuffer(data[start:start + bytes_per_line * height], np.uint8).reshape(height, bytes_per_line)
+    px = raw[:, : width * step].reshape(height, width, step).astype(np.uint32)
+    order = range(step) if byte_order == 0 else range(step - 1, -1, -1)  # 0: LSB first
+    value = sum(px[:, :, i] << (8 * k) for k, i in enumerate(order))
+    channels = []
+    for mask in masks:
+        shift = (mask & -mask).bit_length() - 1
+        channels.append(((value & mask) >> shift).astype(np.uint8))
+    return np.stack(channels, axis=2)
+
+
+@pytest.mark.skipif(shutil.which("Xvfb") is None or shutil.which("xwd") is None, reason="needs Xvfb and xwd")
+def test_real_window_under_xvfb(tmp_path):
+    import os
+
+    display_id = f":{90 + os.getpid() % 50}"
+    xvfb = subprocess.Popen(["Xvfb", display_id, "-screen", "0", "800x600x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {**os.environ, "DISPLAY": display_id, "SDL_VIDEO_WINDOW_POS": "0,0"}
+    env.pop("SDL_VIDEODRIVER", None)
+    try:
+        time.sleep(1.0)
+        show = subprocess.Popen([sys.executable, "-m", "runtime", "run", "--size", "640x360", "--seconds", "6",
+                                 "--set", 'cameras.main.spec="images:builtin"'], cwd=ROOT, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        time.sleep(4.0)
+        dump = subprocess.run(["xwd", "-root", "-display", display_id], capture_output=True, timeout=20,
+                              check=True).stdout
+        out, _ = show.communicate(timeout=30)
+        assert show.returncode == 0, out.decode()[-2000:]
+        screen = _read_xwd(dump)
+        # the test card's bars are in the window's top rows, at the screen's top-left
+        y = 40
+        bar_colours = [tuple(int(v) for v in screen[y, int((i + 0.5) * 80)]) for i in range(8)]
+        assert bar_colours[1][0] > 150 and bar_colours[1][2] < 40, bar_colours  # yellow
+        assert bar_colours[6][2] > 150 and bar_colours[6][0] < 40, bar_colours  # blue
+        assert screen[500, 700].sum() == 0  # outside the window: the X root is black
+    finally:
+        xvfb.terminate()
+        xvfb.wait(5)
