@@ -18,6 +18,7 @@ from runtime.cameras import CameraSource, open_source, resolve_auto
 from runtime.clock import FixedStep, now
 from runtime.config import window_size
 from runtime.display import Display, open_display
+from runtime.engines import Engines
 from runtime.frames import ControlMessage, Inputs, Outputs
 from runtime.gfx import Graphics
 from runtime.scene_manager import SceneManager
@@ -72,6 +73,7 @@ class App:
         self._video_writer: Any = None
         self._held: set[str] = set()
         self.scene_errors = 0
+        self._mic: Any = None
         self._last_error_log = 0.0
         self._screenshot_requested = False
 
@@ -83,6 +85,9 @@ class App:
                                         wcfg["hide_cursor"])
         self.gfx = Graphics(self.display.ctx, self.display.size, dev_reload=wcfg["dev_reload"])
         self.t0 = now()
+        self.engines = Engines(self.cfg)
+        for text in self.engines.start():
+            self.note(text, key=text.split(":")[0])
         self._open_cameras()
         show = self.cfg["show"]
         self.scenes = SceneManager(self.gfx, self.cfg["scenes"], show["crossfade"], show["playlist"])
@@ -181,6 +186,22 @@ class App:
                     self.scenes.current.handle_event(CameraStatusEvent(name, status_event))
             self.camera_status[name] = status
 
+    def handle_control(self) -> None:
+        """Control messages from OSC: the app switches scenes and sets parameters; the rest
+        (e.g. /sign) goes to the scene with its next update."""
+        for msg in self.engines.control_messages():
+            if msg.address == "/sala/scene":
+                self.switch_scene(str(msg.args[0]))
+            elif msg.address == "/sala/param":
+                scene_name, key, value = msg.args
+                try:
+                    scene = self.scenes.get(scene_name) if scene_name else self.scenes.current
+                    scene.set_param(key, value)
+                except (KeyError, ValueError, TypeError) as exc:
+                    self.note(f"/sala/param: {exc}", key="param")
+            else:
+                self.control_queue.append(msg)
+
     def make_inputs(self, t: float, dt: float) -> Inputs:
         control, self.control_queue = self.control_queue, []
         return Inputs(
@@ -188,6 +209,8 @@ class App:
             dt=dt,
             frames={name: cam.latest() for name, cam in self.cameras.items()},
             camera_status=dict(self.camera_status),
+            people=self.engines.people,
+            audio=self._mic,
             control=control,
         )
 
@@ -246,6 +269,9 @@ class App:
             f"scene {self.scenes.current.name if self.scenes.current else '-'}   frame {self.frame_number}",
         ]
         lines += [f"camera {n}: {st}" for n, st in self.camera_status.items()]
+        lines += [f"{n}: {st}" for n, st in self.engines.statuses().items()]
+        if self.engines.people:
+            lines.append(f"people {len(self.engines.people)}")
         return lines
 
     def draw_overlay(self) -> None:
@@ -265,8 +291,12 @@ class App:
         t_start = now()
         self.handle_events()
         self.poll_cameras()
+        self.handle_control()
+        main = self.cameras.get("main")
+        self.engines.sense(main.latest() if main else None, self.scenes.wants_people)
+        self._mic = self.engines.mic_features()
         out = self.run_updates(t_start, elapsed)
-        self.emit(out)
+        self.emit(out, t_start)
         t_updated = now()
         self.draw()
         self.display.ctx.finish()
@@ -276,10 +306,11 @@ class App:
         self.frame_number += 1
         self.stats.frames = self.frame_number
 
-    def emit(self, out: Outputs) -> None:
+    def emit(self, out: Outputs, t: float) -> None:
         """Hand what the scene decided to the output engines."""
         for text in out.notes:
             self.note(text, key="scene")
+        self.engines.emit(self.frame_number, out, t, self._mic)
 
     def run(self) -> int:
         self.setup()
@@ -337,6 +368,8 @@ class App:
                     log.exception("scene exit")
         for cam in self.cameras.values():
             cam.stop()
+        if hasattr(self, "engines"):
+            self.engines.stop()
         if self._video_writer is not None:
             self._video_writer.release()
         if self.display is not None and self._own_display:
