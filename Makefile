@@ -2,7 +2,7 @@
 # idempotent: a second run installs nothing.
 SHELL := /bin/bash
 PY    := .venv/bin/python
-VENV_STAMP := .venv/.installed-$(shell cat requirements.txt pyproject.toml | sha1sum | cut -c1-12)
+VENV_STAMP := .venv/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 BUNDLES := models/mediapipe/pose_landmarker.task models/mediapipe/hand_landmarker.task
 
 # Debian packages: Mesa (GL/EGL for headless and windowed rendering), Xvfb for the window test,
@@ -34,7 +34,7 @@ apt:
 	fi
 
 venv: $(VENV_STAMP)
-$(VENV_STAMP): requirements.txt pyproject.toml
+$(VENV_STAMP): requirements.txt
 	test -x $(PY) || python3.11 -m venv .venv || python3 -m venv .venv
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q --no-deps mediapipe==0.10.21
