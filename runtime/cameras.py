@@ -336,5 +336,13 @@ def open_source(spec: str, cfg: dict[str, Any]) -> CameraSource:
         if not arg:
             raise ValueError("images spec needs a folder or 'builtin', e.g. images:builtin")
         return ImageSlideshow(spec, cfg, arg)
+    if kind == "visitors":
+        from runtime.visitors import VisitorsSource
+
+        try:
+            count = int(arg or 3)
+        except ValueError:
+            raise ValueError(f"visitors spec {spec!r}: N must be an integer, e.g. visitors:3") from None
+        return VisitorsSource(spec, cfg, count)
     raise ValueError(f"input spec {spec!r}: unknown kind {kind!r}; allowed: auto, camera:INDEX, video:PATH, "
                      "images:DIR, images:builtin, visitors:N, replay:DIR")

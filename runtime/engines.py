@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from runtime.clock import now
-from runtime.frames import CameraFrame, ControlMessage, OscMessage, Outputs, Person
+from runtime.frames import ControlMessage, OscMessage, Outputs, Person
 from runtime.osc_schema import mic_message, person_event, person_message
 
 log = logging.getLogger(__name__)
@@ -62,8 +62,17 @@ class Engines:
     def control_messages(self) -> list[ControlMessage]:
         return self.control.drain()
 
-    def sense(self, frame: CameraFrame | None, want_people: bool) -> None:
-        """Hand the newest camera frame to perception (never blocks) and take its newest result."""
+    def sense(self, source: Any, want_people: bool) -> None:
+        """Hand the newest camera frame to perception (never blocks) and take its newest result.
+        A source that knows its people itself (virtual visitors) skips perception."""
+        if source is None:
+            return
+        if hasattr(source, "take_people"):
+            people, t, events = source.take_people()
+            if t != self.people_t or events:
+                self.set_people(people, t, events)
+            return
+        frame = source.latest()
         if not want_people or frame is None or not self.cfg["perception"]["enabled"]:
             return
         if self.perception is None:

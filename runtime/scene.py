@@ -39,8 +39,9 @@ class Scene:
     def enter(self) -> None:
         """The scene becomes visible (start of a crossfade into it)."""
 
-    def exit(self) -> None:
-        """The scene is left; release voices, stop what it started."""
+    def exit(self, out: Outputs) -> None:
+        """The scene is left (its crossfade out has ended): release its voices into `out`, stop
+        what it started."""
 
     def handle_event(self, event: Any) -> bool:
         """A pygame event; return True if consumed."""

@@ -27,6 +27,7 @@ class SceneManager:
         self._playlist_index = 0
         self._playlist_elapsed = 0.0
         self.switches = 0
+        self._exit_out = Outputs()  # what scenes left outside an update release (sent next update)
 
     @property
     def names(self) -> list[str]:
@@ -52,14 +53,14 @@ class SceneManager:
         if scene is self.current:
             return
         if self.current is not None and self.previous is not None and self.previous is not scene:
-            self.previous.exit()  # a switch during a fade: the oldest scene leaves now
+            self.previous.exit(self._exit_out)  # a switch during a fade: the oldest scene leaves now
         self.previous = self.current
         self.current = scene
         duration = self.crossfade if fade is None else fade
         self.fade = 0.0 if (self.previous is not None and duration > 0) else 1.0
         self._fade_duration = max(duration, 1e-6)
         if self.fade >= 1.0 and self.previous is not None:
-            self.previous.exit()
+            self.previous.exit(self._exit_out)
             self.previous = None
         scene.enter()
         self.switches += 1
@@ -76,6 +77,10 @@ class SceneManager:
             self.switch(self.playlist[0]["scene"], fade=0.0)
 
     def update(self, inputs: Inputs, out: Outputs) -> None:
+        if self._exit_out.sound or self._exit_out.osc:
+            out.sound.extend(self._exit_out.sound)
+            out.osc.extend(self._exit_out.osc)
+            self._exit_out = Outputs()
         if self.playlist:
             self._playlist_elapsed += inputs.dt
             entry = self.playlist[self._playlist_index]
@@ -87,10 +92,19 @@ class SceneManager:
             self.fade = min(1.0, self.fade + inputs.dt / self._fade_duration)
             self.previous.update(inputs, Outputs())  # the outgoing scene moves on but says nothing
             if self.fade >= 1.0:
-                self.previous.exit()
+                self.previous.exit(out)
                 self.previous = None
         if self.current is not None:
             self.current.update(inputs, out)
+
+    def leave_all(self) -> Outputs:
+        """Every scene on screen leaves (the show stops); returns what they release."""
+        for scene in (self.previous, self.current):
+            if scene is not None:
+                scene.exit(self._exit_out)
+        self.previous = self.current = None
+        out, self._exit_out = self._exit_out, Outputs()
+        return out
 
     def draw(self) -> None:
         gfx = self.gfx

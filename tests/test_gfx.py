@@ -63,8 +63,9 @@ class Solid(Scene):
     def enter(self):
         self.entered += 1
 
-    def exit(self):
+    def exit(self, out):
         self.exited += 1
+        out.release(f"solid-{self.color}")
 
     def update(self, inputs, out):
         self.updates += 1
@@ -86,11 +87,13 @@ def test_crossfade_mixes_on_the_gpu(gfx):
     px = gfx.read_pixels()[100, 100].astype(int)
     assert abs(px[0] - 128) <= 3 and abs(px[2] - 128) <= 3 and px[1] == 0, px
     assert red.updates == 1 and blue.updates == 1  # both scenes move during the fade
-    mgr.update(Inputs(t=0, dt=0.6), Outputs())
+    out = Outputs()
+    mgr.update(Inputs(t=0, dt=0.6), out)
     gfx.clear()
     mgr.draw()
     assert tuple(gfx.read_pixels()[100, 100]) == (0, 0, 255)
     assert red.exited == 1 and mgr.previous is None
+    assert [c.key for c in out.sound] == ["solid-(1, 0, 0, 1)"]  # what the scene left releases is sent
 
 
 def test_text_is_drawn_where_asked(gfx):

@@ -1,0 +1,91 @@
+"""Feature vectors of a pose for the posture classifier (the same code at training and run time).
+
+Per person: the joint angles of runtime.perception.angles in 3D (with MediaPipe's z) and in the
+image plane, the 33 landmarks centred on the mid-hip and scaled by the body's size, and their
+visibilities. Angles are computed here in batches with the same definitions as
+`runtime.perception.angles.joint_angles` (a test holds them equal).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from runtime.perception import landmarks as lm
+from runtime.perception.angles import ANGLE_NAMES, THREE_POINT
+
+MIN_VISIBILITY = 0.3  # joints below this are treated as missing in the angles
+N_ANGLES = len(ANGLE_NAMES)
+N_FEATURES = 2 * N_ANGLES + 33 * 3 + 33
+_ABC = np.array(list(THREE_POINT.values()))  # (10, 3)
+_TILT = ANGLE_NAMES.index("trunk_tilt")
+
+
+def _angle_at(a: np.ndarray, v: np.ndarray, b: np.ndarray) -> np.ndarray:
+    u, w = a - v, b - v
+    nu, nw = np.linalg.norm(u, axis=-1), np.linalg.norm(w, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos = np.sum(u * w, axis=-1) / (nu * nw)
+    out = np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+    return np.where((nu > 1e-9) & (nw > 1e-9), out, np.nan)
+
+
+def points(landmarks: np.ndarray, aspect: float, use_z: bool, min_visibility: float = 0.0) -> np.ndarray:
+    """(N, 33, 2|3) points in square units (x and z scaled by the aspect); missing joints NaN."""
+    arr = np.asarray(landmarks, dtype=np.float64)
+    p = arr[..., : 3 if use_z else 2].copy()
+    p[..., 0] *= aspect
+    if use_z:
+        p[..., 2] *= aspect
+    if arr.shape[-1] >= 4 and min_visibility > 0:
+        p[arr[..., 3] < min_visibility] = np.nan
+    return p
+
+
+def angle_matrix(landmarks: np.ndarray, aspect: float = 1.0, use_z: bool = False,
+                 min_visibility: float = 0.0) -> np.ndarray:
+    """(N, 33, >=3) landmarks -> (N, len(ANGLE_NAMES)) degrees, NaN where a joint is missing."""
+    p = points(landmarks, aspect, use_z, min_visibility)
+    n = p.shape[0]
+    out = np.full((n, N_ANGLES), np.nan)
+    out[:, : len(_ABC)] = _angle_at(p[:, _ABC[:, 0]], p[:, _ABC[:, 1]], p[:, _ABC[:, 2]])
+    mid_hip = (p[:, lm.L_HIP] + p[:, lm.R_HIP]) / 2
+    mid_sh = (p[:, lm.L_SHOULDER] + p[:, lm.R_SHOULDER]) / 2
+    out[:, ANGLE_NAMES.index("legs_spread")] = _angle_at(p[:, lm.L_KNEE], mid_hip, p[:, lm.R_KNEE])
+    trunk = mid_sh - mid_hip
+    up = np.zeros_like(trunk)
+    up[:, 1] = -1.0
+    out[:, ANGLE_NAMES.index("trunk_lean")] = _angle_at(mid_hip + trunk, mid_hip, mid_hip + up)
+    tilt = np.degrees(np.arctan2(trunk[:, 0], -trunk[:, 1]))
+    tilt = np.where(tilt > 90, 180.0 - tilt, np.where(tilt < -90, -180.0 - tilt, tilt))
+    ok = np.isfinite(trunk[:, :2]).all(axis=1) & (np.hypot(trunk[:, 0], trunk[:, 1]) > 1e-9)
+    out[:, _TILT] = np.where(ok, tilt, np.nan)
+    return out
+
+
+def normalised_landmarks(landmarks: np.ndarray, aspect: float = 1.0) -> np.ndarray:
+    """(N, 33, 3): centred on the mid-hip, in units of the body's size (torso or overall extent)."""
+    p = points(landmarks, aspect, use_z=True)
+    mid_hip = (p[:, lm.L_HIP] + p[:, lm.R_HIP]) / 2
+    mid_sh = (p[:, lm.L_SHOULDER] + p[:, lm.R_SHOULDER]) / 2
+    torso = np.linalg.norm((mid_sh - mid_hip)[:, :2], axis=1)
+    extent = np.ptp(p[:, :, :2], axis=1).max(axis=1)
+    scale = np.maximum(torso, 0.3 * extent) + 1e-6
+    return (p - mid_hip[:, None, :]) / scale[:, None, None]
+
+
+def feature_matrix(landmarks: np.ndarray, aspect: float = 16 / 9) -> np.ndarray:
+    """(N, 33, 4) landmarks (x, y, z, visibility) -> (N, N_FEATURES) float32."""
+    lms = np.asarray(landmarks, dtype=np.float64)
+    if lms.ndim == 2:
+        lms = lms[None]
+    if lms.shape[1:] != (33, 4):
+        raise ValueError(f"landmarks must be shaped (N, 33, 4) or (33, 4), got {np.shape(landmarks)}")
+    a3 = angle_matrix(lms, aspect, use_z=True, min_visibility=MIN_VISIBILITY)
+    a2 = angle_matrix(lms, aspect, use_z=False, min_visibility=MIN_VISIBILITY)
+    for a in (a3, a2):
+        a[:, :_TILT] /= 180.0
+        a[:, _TILT] /= 90.0
+    ang = np.nan_to_num(np.concatenate([a3, a2], axis=1), nan=0.5)
+    norm = np.clip(np.nan_to_num(normalised_landmarks(lms, aspect)), -4.0, 4.0).reshape(len(lms), -1)
+    vis = np.clip(lms[:, :, 3], 0.0, 1.0)
+    return np.concatenate([ang, norm, vis], axis=1).astype(np.float32)

@@ -1,0 +1,3 @@
+from scenes.pose_space.scene import PoseSpaceScene
+
+__all__ = ["PoseSpaceScene"]
