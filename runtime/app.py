@@ -19,8 +19,9 @@ from runtime.clock import FixedStep, now
 from runtime.config import window_size
 from runtime.display import Display, open_display
 from runtime.engines import Engines
-from runtime.frames import ControlMessage, Inputs, Outputs
+from runtime.frames import ControlMessage, Inputs, Outputs, SoundCommand
 from runtime.gfx import Graphics
+from runtime.installation import Installation
 from runtime.scene_manager import SceneManager
 from runtime.stats import FrameStats
 
@@ -41,6 +42,7 @@ class RunOptions:
     screenshot: Path | None = None
     record_video: Path | None = None
     seconds: float = 0.0  # stop after this many seconds (0: no limit)
+    record: Path | None = None  # run --record DIR: what the show sensed and sent (runtime/recording.py)
 
 
 @dataclass
@@ -76,6 +78,8 @@ class App:
         self._mic: Any = None
         self._last_error_log = 0.0
         self._screenshot_requested = False
+        # Heartbeat, kiosk, attract loop, recording and replay (runtime/installation.py).
+        self.installation = Installation(self)
 
     # --- setup ------------------------------------------------------------------------------
     def setup(self) -> None:
@@ -88,7 +92,8 @@ class App:
         self.engines = Engines(self.cfg)
         for text in self.engines.start():
             self.note(text, key=text.split(":")[0])
-        self._open_cameras()
+        if not self.installation.open_inputs():  # replay:DIR brings its own cameras
+            self._open_cameras()
         show = self.cfg["show"]
         self.scenes = SceneManager(self.gfx, self.cfg["scenes"], show["crossfade"], show["playlist"])
         # Scenes named in the config are set up now, so a missing model file stops the start-up.
@@ -124,6 +129,8 @@ class App:
         import pygame
 
         for event in pygame.event.get():
+            if self.installation.on_event(event):  # a kiosk ignores the window's close button
+                continue
             if event.type == pygame.QUIT:
                 self.state.running = False
             elif event.type == pygame.KEYDOWN:
@@ -176,6 +183,8 @@ class App:
             status = cam.status
             if status.startswith("lost") and not self.camera_status.get(name, "").startswith("lost"):
                 events.append(status)
+            elif status == "ok" and self.camera_status.get(name, "").startswith("lost") and "ok" not in events:
+                events.append("ok")  # back from a stall: the source's own status never left "ok"
             for status_event in events:
                 label = f"camera {name}" if name != "main" else "camera"
                 if status_event.startswith("lost"):
@@ -192,6 +201,13 @@ class App:
         for msg in self.engines.control_messages():
             if msg.address == "/sala/scene":
                 self.switch_scene(str(msg.args[0]))
+            elif msg.address in ("/sala/next", "/sala/previous"):
+                try:
+                    self.scenes.next(1 if msg.address == "/sala/next" else -1)
+                except Exception as exc:
+                    self.note(f"{msg.address}: {exc}", key="scene-switch")
+            elif msg.address == "/sala/volume":
+                self.engines.audio.apply([SoundCommand("set", key="master", params={"volume": msg.args[0]})])
             elif msg.address == "/sala/param":
                 scene_name, key, value = msg.args
                 try:
@@ -209,7 +225,7 @@ class App:
             dt=dt,
             frames={name: cam.latest() for name, cam in self.cameras.items()},
             camera_status=dict(self.camera_status),
-            people=self.engines.people,
+            people=self.installation.scene_people(t, self.engines.people),
             audio=self._mic,
             control=control,
         )
@@ -293,9 +309,10 @@ class App:
         self.poll_cameras()
         self.handle_control()
         main = self.cameras.get("main")
-        self.engines.sense(main.latest() if main else None, self.scenes.wants_people)
+        self.engines.sense(main, self.installation.wants_people(self.scenes.wants_people))
         self._mic = self.engines.mic_features()
-        out = self.run_updates(t_start, elapsed)
+        t_updates, elapsed = self.installation.before_update(t_start, elapsed)  # replay, record, attract
+        out = self.run_updates(t_updates, elapsed)
         self.emit(out, t_start)
         t_updated = now()
         self.draw()
@@ -305,6 +322,7 @@ class App:
                        input_age_ms=self.input_age_ms(t_drawn))
         self.frame_number += 1
         self.stats.frames = self.frame_number
+        self.installation.end_frame()  # the supervisor's heartbeat
 
     def emit(self, out: Outputs, t: float) -> None:
         """Hand what the scene decided to the output engines."""
@@ -360,16 +378,16 @@ class App:
             self._video_writer.write(pixels[:, :, ::-1])
 
     def shutdown(self) -> None:
-        for scene in (self.scenes.previous, self.scenes.current) if hasattr(self, "scenes") else ():
-            if scene is not None:
-                try:
-                    scene.exit()
-                except Exception:
-                    log.exception("scene exit")
+        if hasattr(self, "scenes"):
+            try:
+                self.engines.audio.apply(self.scenes.leave_all().sound)
+            except Exception:
+                log.exception("scene exit")
         for cam in self.cameras.values():
             cam.stop()
         if hasattr(self, "engines"):
             self.engines.stop()
+        self.installation.close()
         if self._video_writer is not None:
             self._video_writer.release()
         if self.display is not None and self._own_display:

@@ -86,8 +86,14 @@ def check_models(cfg: dict[str, Any]) -> list[Check]:
     return out
 
 
+def check_sound(cfg: dict[str, Any]) -> list[Check]:
+    from sound.check import check_sound as sound_checks
+
+    return sound_checks(cfg)
+
+
 CHECKS: list[Callable[[dict[str, Any]], list[Check]]] = [check_gl, check_cameras, check_audio_devices,
-                                                         check_models]
+                                                         check_sound, check_models]
 
 
 def run_checks(cfg: dict[str, Any], as_json: bool = False) -> int:

@@ -46,7 +46,7 @@ class Engines:
         except OSError as exc:  # the port is taken: the show runs without remote control
             notes.append(f"OSC control server not started: {exc}")
         for name, status in self.statuses().items():
-            if status.startswith(("lost", "error", "refused")):
+            if status.startswith(("lost", "error", "refused", "off: cannot")):
                 notes.append(f"{name}: {status}")
         return notes
 

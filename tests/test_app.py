@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def make_app(display, *overrides: str, frames: int = 0) -> App:
     cfg = load(None, ['window.mode="headless"', "window.size=[640, 360]", "show.max_fps=0",
-                      'cameras.main.spec="images:builtin"', *overrides])
+                      'cameras.main.spec="images:builtin"', "osc.control_port=0", *overrides])
     app = App(cfg, RunOptions(frames=frames), display=display)
     app.setup()
     return app
@@ -244,3 +244,63 @@ def test_real_window_under_xvfb(tmp_path):
     finally:
         xvfb.terminate()
         xvfb.wait(5)
+
+
+def test_osc_out_and_control_in_through_the_loop(display):
+    """Real sockets on loopback: control messages switch the scene and set a parameter; every frame
+    leaves as one bundle with a frame counter and one message per virtual visitor."""
+    import socket
+
+    from pythonosc.osc_packet import OscPacket
+    from pythonosc.udp_client import SimpleUDPClient
+
+    from tests.conftest import free_port
+
+    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    receiver.bind(("127.0.0.1", 0))
+    receiver.settimeout(0.2)
+    control_port = free_port()
+    app = make_app(display, 'show.scene="testcard"', 'cameras.main.spec="visitors:2"', "show.crossfade=0",
+                   f'osc.targets=[{{name="test", port={receiver.getsockname()[1]}}}]',
+                   f"osc.control_port={control_port}")
+    try:
+        deadline = time.monotonic() + 10
+        while len(app.engines.people) < 2 and time.monotonic() < deadline:
+            run_frames(app, 1)
+            time.sleep(0.02)
+        assert {p.id for p in app.engines.people} == {1, 2}
+        client = SimpleUDPClient("127.0.0.1", control_port)
+        client.send_message("/sala/param", ["testcard", "label", "hello"])
+        client.send_message("/sala/scene", "test-recorder")
+        client.send_message("/sala/scene", 42)  # malformed: dropped and counted
+        deadline = time.monotonic() + 5
+        while app.scenes.current.name != "test-recorder" and time.monotonic() < deadline:
+            run_frames(app, 1)
+            time.sleep(0.01)
+        assert app.scenes.current.name == "test-recorder"
+        assert app.scenes.get("testcard").values["label"] == "hello"
+        assert app.engines.control.stats()["dropped_invalid"] == 1
+        for _ in range(10):
+            run_frames(app, 1)
+            time.sleep(0.02)  # the targets' rate limit is 60 bundles/s
+
+        frames, people_ids, enters = [], set(), set()
+        while True:
+            try:
+                data = receiver.recv(65536)
+            except TimeoutError:
+                break
+            for timed_msg in OscPacket(data).messages:
+                msg = timed_msg.message
+                if msg.address == "/sala/frame":
+                    frames.append(msg.params[0])
+                elif msg.address == "/sala/person":
+                    people_ids.add(msg.params[0])
+                    assert len(msg.params) >= 3
+                elif msg.address == "/sala/person/enter":
+                    enters.add(msg.params[0])
+        assert len(frames) >= 5 and frames == sorted(frames), (frames, app.engines.osc_out.stats(), app.frame_number)
+        assert people_ids == {1, 2} and enters == {1, 2}
+    finally:
+        app.shutdown()
+        receiver.close()
