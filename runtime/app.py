@@ -331,12 +331,12 @@ class App:
         self.engines.emit(self.frame_number, out, t, self._mic)
 
     def run(self) -> int:
-        self.setup()
         opts = self.options
         max_fps = self.cfg["show"]["max_fps"]
         period = 1.0 / max_fps if max_fps > 0 else 0.0
-        last = now()
         try:
+            self.setup()
+            last = now()
             while self.state.running:
                 t = now()
                 elapsed, last = t - last, t

@@ -67,6 +67,23 @@ class Scene:
             value = float(value)
         self.values[key] = value
 
+    @classmethod
+    def check_params(cls, config: dict[str, Any]) -> None:
+        """Raise ValueError naming the key and what is allowed if `config` does not fit `params`."""
+        for key, value in config.items():
+            if key not in cls.params:
+                allowed = ", ".join(sorted(cls.params)) or "(none)"
+                raise ValueError(f"unknown key {key!r}; allowed: {allowed}")
+            default = cls.params[key]
+            if isinstance(default, bool):
+                ok = isinstance(value, bool)
+            elif isinstance(default, (int, float)):
+                ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+            else:
+                ok = isinstance(value, type(default))
+            if not ok:
+                raise ValueError(f"key {key!r} is {value!r}, but it must be like the default {default!r}")
+
     def status(self) -> dict[str, Any]:
         """Figures for the overlay and the health line."""
         return {}

@@ -20,6 +20,7 @@ class SceneManager:
         self.crossfade = crossfade
         self.playlist = list(playlist or [])
         self.available = registry()
+        self._check_config()
         self.instances: dict[str, Scene] = {}
         self.current: Scene | None = None
         self.previous: Scene | None = None
@@ -28,6 +29,18 @@ class SceneManager:
         self._playlist_elapsed = 0.0
         self.switches = 0
         self._exit_out = Outputs()  # what scenes left outside an update release (sent next update)
+
+    def _check_config(self) -> None:
+        """[scenes.NAME] tables are checked at start-up against each scene's own parameters."""
+        from runtime.config import ConfigError
+
+        for name, values in self.scene_config.items():
+            if name not in self.available:
+                raise ConfigError(f"[scenes.{name}]: no scene {name!r}; allowed: {', '.join(self.names)}")
+            try:
+                self.available[name].check_params(values)
+            except ValueError as exc:
+                raise ConfigError(f"[scenes.{name}]: {exc}") from None
 
     @property
     def names(self) -> list[str]:

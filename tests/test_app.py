@@ -25,7 +25,11 @@ def make_app(display, *overrides: str, frames: int = 0) -> App:
     cfg = load(None, ['window.mode="headless"', "window.size=[640, 360]", "show.max_fps=0",
                       'cameras.main.spec="images:builtin"', "osc.control_port=0", *overrides])
     app = App(cfg, RunOptions(frames=frames), display=display)
-    app.setup()
+    try:
+        app.setup()
+    except BaseException:
+        app.shutdown()  # a refused start-up leaves no camera thread or socket behind
+        raise
     return app
 
 
@@ -226,21 +230,27 @@ def test_real_window_under_xvfb(tmp_path):
     env.pop("SDL_VIDEODRIVER", None)
     try:
         time.sleep(1.0)
-        show = subprocess.Popen([sys.executable, "-m", "runtime", "run", "--size", "640x360", "--seconds", "6",
+        show = subprocess.Popen([sys.executable, "-m", "runtime", "run", "--size", "640x360", "--seconds", "60",
                                  "--set", 'cameras.main.spec="images:builtin"'], cwd=ROOT, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        time.sleep(4.0)
-        dump = subprocess.run(["xwd", "-root", "-display", display_id], capture_output=True, timeout=20,
-                              check=True).stdout
-        out, _ = show.communicate(timeout=30)
-        assert show.returncode == 0, out.decode()[-2000:]
-        screen = _read_xwd(dump)
-        # the test card's bars are in the window's top rows, at the screen's top-left
-        y = 40
-        bar_colours = [tuple(int(v) for v in screen[y, int((i + 0.5) * 80)]) for i in range(8)]
-        assert bar_colours[1][0] > 150 and bar_colours[1][2] < 40, bar_colours  # yellow
-        assert bar_colours[6][2] > 150 and bar_colours[6][0] < 40, bar_colours  # blue
-        assert screen[500, 700].sum() == 0  # outside the window: the X root is black
+        try:
+            deadline = time.monotonic() + 45
+            while time.monotonic() < deadline:
+                assert show.poll() is None, show.stdout.read().decode()[-2000:]
+                time.sleep(0.5)
+                dump = subprocess.run(["xwd", "-root", "-display", display_id], capture_output=True, timeout=20,
+                                      check=True).stdout
+                screen = _read_xwd(dump)
+                # the test card's bars are in the window's top rows, at the screen's top-left
+                bars = [tuple(int(v) for v in screen[40, int((i + 0.5) * 80)]) for i in range(8)]
+                if bars[1][0] > 150 and bars[1][2] < 40 and bars[6][2] > 150 and bars[6][0] < 40:
+                    break  # yellow and blue where they belong
+            else:
+                raise AssertionError(f"the window never showed the test card: {bars}")
+            assert screen[500, 700].sum() == 0  # outside the window: the X root is black
+        finally:
+            show.terminate()
+            show.wait(20)
     finally:
         xvfb.terminate()
         xvfb.wait(5)
@@ -304,3 +314,19 @@ def test_osc_out_and_control_in_through_the_loop(display):
     finally:
         app.shutdown()
         receiver.close()
+
+
+def test_scene_parameters_in_config_are_checked_at_start(display):
+    from runtime.config import ConfigError
+
+    with pytest.raises(ConfigError, match=r"\[scenes.signing\]: unknown key 'sped'; allowed: amplitude"):
+        make_app(display, "scenes.signing.sped=2.0")
+    with pytest.raises(ConfigError, match=r"\[scenes.testcard\]: key 'preview' is 3"):
+        make_app(display, "scenes.testcard.preview=3")
+    with pytest.raises(ConfigError, match=r"\[scenes.nope\]: no scene 'nope'; allowed: .*testcard"):
+        make_app(display, "scenes.nope.x=1")
+    app = make_app(display, 'show.scene="testcard"', 'scenes.testcard.label="venue A"')
+    try:
+        assert app.scenes.current.values["label"] == "venue A"
+    finally:
+        app.shutdown()
