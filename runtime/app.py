@@ -16,9 +16,10 @@ from typing import Any
 
 from runtime.cameras import CameraSource, open_source, resolve_auto
 from runtime.clock import FixedStep, now
-from runtime.config import window_size
+from runtime.config import ConfigError, window_size
 from runtime.display import Display, open_display
 from runtime.engines import Engines
+from runtime.errors import StartupError
 from runtime.frames import ControlMessage, Inputs, Outputs, SoundCommand
 from runtime.gfx import Graphics
 from runtime.installation import Installation
@@ -98,6 +99,8 @@ class App:
         self.scenes = SceneManager(self.gfx, self.cfg["scenes"], show["crossfade"], show["playlist"])
         # Scenes named in the config are set up now, so a missing model file stops the start-up.
         self.scenes.preload([show["scene"], *(e["scene"] for e in show["playlist"])])
+        if self.installation.wants_people(any(s.wants_people for s in self.scenes.instances.values())):
+            self.engines.start_perception(self.cameras.get("main"))  # a bad model bundle stops the start
         if show["playlist"]:
             self.scenes.start_playlist()
         else:
@@ -223,7 +226,7 @@ class App:
         return Inputs(
             t=t,
             dt=dt,
-            frames={name: cam.latest() for name, cam in self.cameras.items()},
+            frames=self.installation.frames(self.cameras),  # when recording: the frames recorded
             camera_status=dict(self.camera_status),
             people=self.installation.scene_people(t, self.engines.people),
             audio=self._mic,
@@ -335,7 +338,13 @@ class App:
         max_fps = self.cfg["show"]["max_fps"]
         period = 1.0 / max_fps if max_fps > 0 else 0.0
         try:
-            self.setup()
+            try:
+                self.setup()
+            except ConfigError:
+                raise
+            except Exception as exc:
+                log.debug("start-up failed", exc_info=True)
+                raise StartupError(f"{type(exc).__name__}: {exc}") from exc
             last = now()
             while self.state.running:
                 t = now()

@@ -52,7 +52,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     cfg = load_config(args)
     options = RunOptions(frames=args.frames, screenshot=args.screenshot, record_video=args.record_video,
-                         seconds=args.seconds)
+                         seconds=args.seconds, record=args.record)
     return App(cfg, options).run()
 
 
@@ -99,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seconds", type=float, default=0.0, help="stop after N seconds")
     p.add_argument("--screenshot", type=Path, help="write the last frame to this PNG")
     p.add_argument("--record-video", type=Path, help="record the output to this video file (.mp4)")
+    p.add_argument("--record", type=Path, metavar="DIR", help="record what the show sensed and sent to DIR "
+                                                              "(play back with --input replay:DIR)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("scenes", help="list the registered scenes")
@@ -137,11 +139,15 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from runtime.config import ConfigError
+    from runtime.errors import StartupError
 
     try:
         code = args.func(args)
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
+        code = 2
+    except StartupError as exc:
+        print(f"cannot start: {exc}", file=sys.stderr)
         code = 2
     except KeyboardInterrupt:
         code = 130

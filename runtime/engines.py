@@ -73,13 +73,8 @@ class Engines:
                 self.set_people(people, t, events)
             return
         frame = source.latest()
-        if not want_people or frame is None or not self.cfg["perception"]["enabled"]:
+        if not want_people or frame is None or not self.start_perception(source):
             return
-        if self.perception is None:
-            from runtime.perception import PoseTracker
-
-            self.perception = PoseTracker(self.cfg["perception"])
-            self.perception.start()
         key = (frame.source, frame.index)
         if key != self._last_submitted:
             self.perception.submit(frame)
@@ -87,6 +82,18 @@ class Engines:
         result = self.perception.latest()
         if result is not None and result.t_capture != self.people_t:
             self.set_people(result.people, result.t_capture, result.events)
+
+    def start_perception(self, source: Any) -> bool:
+        """Create the pose tracker if perception is enabled and the source needs it. Raises when the
+        model bundle is missing or corrupt, naming the file."""
+        if not self.cfg["perception"]["enabled"] or source is None or hasattr(source, "take_people"):
+            return False
+        if self.perception is None:
+            from runtime.perception import PoseTracker
+
+            self.perception = PoseTracker(self.cfg["perception"])
+            self.perception.start()
+        return True
 
     def set_people(self, people: list[Person], t_capture: float, events: list[tuple] = ()) -> None:
         """People from perception, from virtual visitors or from a replay, with enter/exit events."""
