@@ -6,6 +6,7 @@ path as a real window (Mesa's llvmpipe renders it). The GL context is moderngl's
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 
@@ -38,7 +39,14 @@ def open_display(mode: str, size: tuple[int, int], title: str = "sala", vsync: b
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     import pygame
 
-    pygame.display.init()
+    try:
+        pygame.display.init()
+    except pygame.error as exc:
+        raise RuntimeError(f"no display for a {mode} window ({exc}): run it in the desktop session, set "
+                           "DISPLAY, or use --headless") from None
+    if mode != "headless" and pygame.display.get_driver() == "offscreen":
+        logging.getLogger(__name__).warning("no display found (DISPLAY unset?): rendering offscreen, nothing is "
+                                            "shown; run in the desktop session or use --headless on purpose")
     pygame.font.init()
     gl = pygame.OPENGL | pygame.DOUBLEBUF
     for attr, value in ((pygame.GL_CONTEXT_MAJOR_VERSION, 3), (pygame.GL_CONTEXT_MINOR_VERSION, 3),
