@@ -180,7 +180,8 @@ SCHEMA: dict[str, dict[str, Field | Tables | TableList]] = {
         "crop_mode": F(str, "video", "per-person crops: 'video' = MediaPipe tracks inside a still crop (a "
                        "landmark pass per person), 'image' = detect afresh in a crop that follows the person",
                        choices=("video", "image")),
-        "spare_landmarkers": F(int, 2, "landmarkers made ahead on a background thread for people who enter",
+        "spare_landmarkers": F(int, 1, "landmarkers made ahead on a background thread for people who enter "
+                               "(each holds ~100 MB)",
                                min=0, max=8),
         "threads": F(int, 1, "threads for the per-person crops inside the perception worker", min=1, max=4),
         "min_detection": F(NUM, 0.5, "person detector confidence threshold", min=0.0, max=1.0),
