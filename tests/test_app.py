@@ -330,3 +330,33 @@ def test_scene_parameters_in_config_are_checked_at_start(display):
         assert app.scenes.current.values["label"] == "venue A"
     finally:
         app.shutdown()
+
+
+class PeopleWatcher(Recorder):
+    name = "test-people"
+    wants_people = True
+
+    def update(self, inputs, out):
+        super().update(inputs, out)
+        self.people = list(inputs.people)
+        self.t = inputs.t
+
+
+def test_real_perception_runs_off_the_loop_and_people_reach_the_scene(display):
+    """The built-in astronaut photograph as a camera: MediaPipe finds her on the perception thread,
+    and the scene gets a tracked person with features and a capture time older than its update."""
+    app = make_app(display, 'show.scene="test-people"', "cameras.main.slide_seconds=1000", "cameras.main.fps=15")
+    scene = app.scenes.current
+    try:
+        deadline = time.monotonic() + 30
+        while not getattr(scene, "people", None) and time.monotonic() < deadline:
+            run_frames(app, 1)
+            time.sleep(0.03)
+        assert len(scene.people) == 1, "nobody found in the astronaut photograph"
+        person = scene.people[0]
+        assert person.landmarks.shape == (33, 4) and person.t_capture <= scene.t
+        assert 0.3 < person.landmarks[0, 0] < 0.7  # the nose is in the middle of the letterboxed frame
+        assert "left_elbow" in person.features and "depth" in person.features
+        assert app.engines.perception.stats()["frames_processed"] >= 1
+    finally:
+        app.shutdown()

@@ -97,7 +97,7 @@ def test_tracker_results_carry_the_features():
 
     comp = samples.side_by_side(("astronaut", "grace_hopper"))
     tracker = PoseTracker({"spare_landmarkers": 0})
-    r = tracker.process(CameraFrame(comp.image, 0.0, 0, "test"))
+    r = tracker.process(CameraFrame(comp.image, 0.0, 0, "test"), still=True)
     tracker.stop()
     assert len(r.people) == 2 and r.group.count == 2 and (1, 2) in r.group.distances
     for p in r.people:

@@ -95,10 +95,14 @@ def test_hungarian_assignment_follows_constant_velocity_through_a_crossing():
 def test_a_new_frame_size_ends_everyone_known_so_far():
     tracker = PoseTracker({"spare_landmarkers": 0})
     comp = samples.side_by_side(("astronaut", "grace_hopper"))
-    first = tracker.process(CameraFrame(comp.image, 0.0, 0, "test"))
+    first = tracker.process(CameraFrame(comp.image, 0.0, 0, "test"), still=True)
     ids = sorted(p.id for p in first.people)
     assert len(ids) == 2
-    r = tracker.process(CameraFrame(comp.image[:, : comp.image.shape[1] // 2].copy(), 1 / 30, 1, "test"))
+    half = comp.image[:, : comp.image.shape[1] // 2].copy()
+    r = tracker.process(CameraFrame(half, 1 / 30, 1, "test"))
+    exits = [e for e in r.events if e[0] == "exit"]
+    for k in range(2, 6):  # the astronaut is a newcomer in the new frame: she counts after 4 frames
+        r = tracker.process(CameraFrame(half, k / 30, k, "test"))
     tracker.stop()
-    assert sorted(pid for kind, pid, _ in r.events if kind == "exit") == ids
+    assert sorted(pid for kind, pid, _ in exits) == ids
     assert len(r.people) == 1 and r.people[0].id not in ids  # the astronaut, found again as somebody new

@@ -119,7 +119,7 @@ def _detect_image(tracker: Any, image: np.ndarray, name: str, as_json: bool) -> 
     from runtime.frames import CameraFrame
     from runtime.perception.landmarks import NAMES
 
-    result = tracker.process(CameraFrame(image, 0.0, 0, name))
+    result = tracker.process(CameraFrame(image, 0.0, 0, name), still=True)
     h, w = image.shape[:2]
     if as_json:
         print(json.dumps({"source": name, "size": [w, h], "inference_ms": round(result.inference_ms, 1),

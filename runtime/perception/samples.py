@@ -144,7 +144,7 @@ def detect_photo(name: str):
 
     tracker = PoseTracker({"spare_landmarkers": 0})
     try:
-        people = tracker.process(CameraFrame(photo(name), 0.0, 0, f"photo:{name}")).people
+        people = tracker.process(CameraFrame(photo(name), 0.0, 0, f"photo:{name}"), still=True).people
     finally:
         tracker.stop()
     if not people:

@@ -127,8 +127,9 @@ class PoseTracker:
     def wait_idle(self, timeout: float = 10.0) -> bool:
         return self._worker.wait_idle(timeout)
 
-    def process(self, frame: CameraFrame) -> PerceptionResult:
-        """Perceive one frame now, on the calling thread."""
+    def process(self, frame: CameraFrame, still: bool = False) -> PerceptionResult:
+        """Perceive one frame now, on the calling thread. `still`: a single photograph, whose people
+        count at once; in a stream a newcomer counts once seen on `confirm_frames` frames."""
         t0 = time.perf_counter()
         image = _rgb(frame.image)
         h, w = image.shape[:2]
@@ -152,7 +153,7 @@ class PoseTracker:
         cands = sorted(cands, key=lambda c: -c.score)
         for c in cands:
             c.appearance = chest_histogram(image, c.landmarks)
-        events = tracks.update(cands, t, capacity=self.cfg["max_people"], confirm_new=self._frames == 0)
+        events = tracks.update(cands, t, capacity=self.cfg["max_people"], confirm_new=still)
         live = {tr.id for tr in tracks.live}
         for pid in [pid for pid in self._by_track if pid not in live]:  # exited, or a ghost dropped quietly
             self._release(pid)
