@@ -77,12 +77,8 @@ def validate(address: str, args: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]
 
 
 def _control_section(cfg: dict[str, Any]) -> dict[str, Any]:
-    """The control settings from the [osc] section (keys control_host, control_port, ...), from a
-    `control` table, or from a table that holds them directly (host, port, ...)."""
-    if isinstance(cfg.get("control"), dict):
-        return cfg["control"]
-    flat = {k.removeprefix("control_"): v for k, v in cfg.items() if k.startswith("control_")}
-    return flat or cfg
+    """The control settings of the [osc] section, without their `control_` prefix."""
+    return {k.removeprefix("control_"): v for k, v in cfg.items() if k.startswith("control_")}
 
 
 class ControlServer:

@@ -99,7 +99,7 @@ def bench_control_roundtrip() -> list[dict]:
     from runtime.osc_codec import encode_message
     from runtime.osc_in import ControlServer
 
-    server = ControlServer({"control": {"port": 0}})
+    server = ControlServer({"control_port": 0})
     server.start()
     client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     client.bind(("127.0.0.1", 0))

@@ -51,7 +51,7 @@ def test_audio_server_dies_and_returns_visuals_go_on_sound_comes_back(jack, disp
     cfg = load(None, ['window.mode="headless"', 'show.scene="test-tone"', 'cameras.main.spec="images:builtin"',
                       "show.max_fps=60", 'audio.backend="jack"', 'audio.jack_name="salafault"',
                       "audio.jack_connect=false", "audio.reverb=0.0", "perception.enabled=false"])
-    cfg["osc"] = {"control": {"enabled": False}}
+    cfg["osc"]["control_enabled"] = False
     app = App(cfg, RunOptions(), display=display)
     app.setup()
     frame_ms: dict[str, list[float]] = {"before": [], "dead": [], "back": []}

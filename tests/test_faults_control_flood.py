@@ -56,7 +56,7 @@ def test_control_flood_keeps_the_frame_rate_and_applies_every_valid_command(disp
     port = free_port()
     cfg = load(None, ['window.mode="headless"', 'show.scene="test-sign-counter"', f"show.max_fps={FPS}",
                       'cameras.main.spec="images:builtin"', "perception.enabled=false"])
-    cfg["osc"] = {"control": {"host": "127.0.0.1", "port": port, "queue": 4096}}
+    cfg["osc"].update(control_host="127.0.0.1", control_port=port, control_queue=4096)
     app = App(cfg, RunOptions(), display=display)
     app.setup()
     server = app.engines.control

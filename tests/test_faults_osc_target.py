@@ -35,7 +35,7 @@ def run_app(display, targets: list[dict], listener: socket.socket, frames: int =
             ) -> tuple[App, list[float], list[float], int]:
     cfg = load(None, ['window.mode="headless"', 'show.scene="test-chatty"', "show.max_fps=0",
                       'cameras.main.spec="images:builtin"', "perception.enabled=false"])
-    cfg["osc"] = {"targets": targets, "control": {"enabled": False}}
+    cfg["osc"].update(targets=targets, control_enabled=False)
     app = App(cfg, RunOptions(), display=display)
     app.setup()
     out = app.engines.osc_out

@@ -88,7 +88,7 @@ def test_bad_hamnosys_over_osc_is_reported_and_the_show_goes_on(display):
     port = free_port()
     cfg = load(None, ['window.mode="headless"', 'show.scene="signing"', 'cameras.main.spec="images:builtin"',
                       "show.max_fps=0"])
-    cfg["osc"] = {"control": {"host": "127.0.0.1", "port": port}}
+    cfg["osc"].update(control_host="127.0.0.1", control_port=port)
     app = App(cfg, RunOptions(), display=display)
     app.setup()
     scene = app.scenes.current

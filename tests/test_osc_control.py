@@ -23,7 +23,7 @@ def msg(address: str, *args) -> bytes:
 
 @pytest.fixture
 def server():
-    srv = ControlServer({"control": {"host": "127.0.0.1", "port": 0, "queue": 64}})
+    srv = ControlServer({"control_host": "127.0.0.1", "control_port": 0, "control_queue": 64})
     srv.start()
     assert srv.status() == "ok"
     yield srv
@@ -113,7 +113,7 @@ def test_invalid_malformed_and_oversized_are_dropped_and_counted(server, client)
 
 
 def test_allow_list_refuses_other_senders(client):
-    srv = ControlServer({"control": {"port": 0, "allow": ["10.1.2.3"]}})
+    srv = ControlServer({"control_port": 0, "control_allow": ["10.1.2.3"]})
     srv.start()
     try:
         client.sendto(msg("/sala/scene", "a"), srv.address)

@@ -51,7 +51,7 @@ class OscEcho(Scene):
 def make_cfg(*overrides: str) -> dict:
     cfg = load(None, ['window.mode="headless"', 'show.scene="test-osc-echo"', "perception.enabled=false",
                       "show.max_fps=60", *overrides])
-    cfg["osc"] = {"control": {"host": "127.0.0.1", "port": free_port()}}
+    cfg["osc"].update(control_host="127.0.0.1", control_port=free_port())
     return cfg
 
 
