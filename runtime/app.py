@@ -316,7 +316,7 @@ class App:
         self._mic = self.engines.mic_features()
         t_updates, elapsed = self.installation.before_update(t_start, elapsed)  # replay, record, attract
         out = self.run_updates(t_updates, elapsed)
-        self.emit(out, t_start)
+        self.emit(out, t_updates)
         t_updated = now()
         self.draw()
         self.display.ctx.finish()

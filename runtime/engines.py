@@ -33,6 +33,8 @@ class Engines:
         self.people: list[Person] = []
         self.people_t = 0.0  # capture time of the frame the people come from
         self._last_submitted: tuple[str, int] | None = None
+        self.recorder: Any = None  # runtime.recording.Recorder: hears the control messages and the OSC
+        self.replay: Any = None  # runtime.replay.Replay: supplies the recorded control messages
         self._pending_events: list[OscMessage] = []
 
     def start(self) -> list[str]:
@@ -60,7 +62,14 @@ class Engines:
 
     # --- per frame --------------------------------------------------------------------------
     def control_messages(self) -> list[ControlMessage]:
-        return self.control.drain()
+        messages = self.control.drain()
+        if self.replay is not None:
+            if messages:
+                log.info("replay: %d live control message(s) ignored", len(messages))
+            messages = self.replay.next_control()
+        if self.recorder is not None:
+            self.recorder.control(messages)
+        return messages
 
     def sense(self, source: Any, want_people: bool) -> None:
         """Hand the newest camera frame to perception (never blocks) and take its newest result.
@@ -105,7 +114,8 @@ class Engines:
         return self.mic.latest() if self.mic is not None else None
 
     def emit(self, frame_number: int, out: Outputs, t: float, mic: Any) -> None:
-        """Play what the scene asked for and send the frame's OSC bundle."""
+        """Play what the scene asked for and send the frame's OSC bundle. `t` is the time the
+        scene's updates ran at (the recording's time in a replay)."""
         self.audio.apply(out.sound)
         self.audio.poll(now())
         messages = [person_message(p) for p in self.people]
@@ -114,6 +124,10 @@ class Engines:
         if mic is not None:
             messages += mic_message(mic)
         messages += out.osc
+        if self.replay is not None and self.replay.finished:
+            return  # the frame after the end of a replay was never recorded: it says nothing
+        if self.recorder is not None:
+            self.recorder.osc(t, messages)
         self.osc_out.send_frame(frame_number, self.people_t or t, messages)
 
     def stop(self) -> None:

@@ -35,7 +35,6 @@ class Installation:
         self.attract = AttractDirector(cfg) if cfg["attract"]["enabled"] else None
         self.replay: Replay | None = None
         self.recorder: Recorder | None = None
-        self._t = 0.0
         self._frames: dict[str, Any] | None = None
         spec = cfg["cameras"].get("main", {}).get("spec", "")
         if spec.startswith("replay:"):
@@ -71,8 +70,9 @@ class Installation:
         the configured ones (returns True: the app opens no camera)."""
         app = self.app
         engines = getattr(app, "engines", None)
-        if engines is not None and (self.recorder is not None or self.replay is not None):
-            self._tap(engines)
+        if engines is not None:
+            # The recorder hears the control messages and the OSC; a replay supplies the control.
+            engines.recorder, engines.replay = self.recorder, self.replay
         if self.recorder is not None:
             self.recorder.start(app.t0)
         if self.replay is None:
@@ -84,32 +84,6 @@ class Installation:
             app.cfg["show"]["max_fps"] = 0.0  # no frame-rate cap: as fast as the machine goes
         app.note(f"input: replay of {self.replay.recording.folder} ({self.replay.pace})", key="input-main")
         return True
-
-    def _tap(self, engines: Any) -> None:
-        """Listen in on the control messages the loop takes and the OSC bundle it sends (to
-        record them), and in a replay hand the loop the recorded control messages instead."""
-        drain = engines.control_messages
-        send_frame = engines.osc_out.send_frame
-
-        def control_messages() -> list[Any]:
-            messages = drain()
-            if self.replay is not None:
-                if messages:
-                    log.info("replay: %d live control message(s) ignored", len(messages))
-                messages = self.replay.next_control()
-            if self.recorder is not None:
-                self.recorder.control(messages)
-            return messages
-
-        def send_and_record(frame: int, t: float, messages: list[Any]) -> None:
-            if self.replay is not None and self.replay.finished:
-                return  # the frame after the end of a replay was never recorded: it says nothing
-            if self.recorder is not None:
-                self.recorder.osc(self._t, messages)
-            send_frame(frame, t, messages)
-
-        engines.control_messages = control_messages
-        engines.osc_out.send_frame = send_and_record
 
     # --- per frame ----------------------------------------------------------------------------
     def on_event(self, event: Any) -> bool:
@@ -154,7 +128,6 @@ class Installation:
             self.recorder.tick(t, elapsed, self._frames, real_people, getattr(app, "_mic", None))
         if self.attract is not None:
             self.attract.update(app, t, real_people)
-        self._t = t
         return t, elapsed
 
     def frames(self, cameras: dict[str, Any]) -> dict[str, Any]:
