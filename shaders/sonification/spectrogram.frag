@@ -22,7 +22,10 @@ void main() {
     vec2 px = vec2(gl_FragCoord.x, u_resolution.y - gl_FragCoord.y);
     vec2 local = (px - u_rect.xy) / u_rect.zw;
     if (any(lessThan(local, vec2(0.0))) || any(greaterThan(local, vec2(1.0)))) discard;
-    float x = fract(u_head + local.x);
+    // nearest column in time (no blending of the oldest column with the newest across the wrap),
+    // linear between bands
+    float columns = float(textureSize(u_tex, 0).x);
+    float x = (floor(fract(u_head + local.x) * columns) + 0.5) / columns;
     float level = texture(u_tex, vec2(x, local.y)).r;
     f_color = vec4(ramp(level), 1.0);
 }

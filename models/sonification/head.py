@@ -1,0 +1,47 @@
+"""The synth-parameter head: a sound latent -> the FM voice's parameters (0..1 each, see synth.PARAMS),
+so the live scene plays the synth directly instead of inverting spectra."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import torch
+from torch import nn
+
+log = logging.getLogger("sonification.train")
+
+
+class SynthHead(nn.Module):
+    def __init__(self, z_dim: int, n_params: int = 5, hidden: int = 64) -> None:
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(z_dim, hidden), nn.ELU(), nn.Linear(hidden, hidden), nn.ELU(),
+                                 nn.Linear(hidden, n_params), nn.Sigmoid())
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z)
+
+
+def train_head(head: SynthHead, z: np.ndarray, units: np.ndarray, steps: int, seed: int,
+               noise: float = 0.05, batch: int = 128) -> list[dict[str, float]]:
+    """Fit latent means (with a little noise, as mapped latents are never exactly on the data) to units."""
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    opt = torch.optim.Adam(head.parameters(), lr=2e-3)
+    z_t, u_t = torch.from_numpy(z.astype(np.float32)), torch.from_numpy(units.astype(np.float32))
+    history = []
+    every = max(1, steps // 10)
+    running = 0.0
+    for step in range(1, steps + 1):
+        idx = torch.randint(0, len(z_t), (batch,), generator=gen)
+        pred = head(z_t[idx] + noise * torch.randn(batch, z_t.shape[1], generator=gen))
+        loss = ((pred - u_t[idx]) ** 2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        running += float(loss.detach()) / every
+        if step % every == 0:
+            history.append({"step": step, "mse": round(running, 6)})
+            log.info("head %s", history[-1])
+            running = 0.0
+    return history

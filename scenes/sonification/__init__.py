@@ -1,0 +1,3 @@
+from scenes.sonification.scene import SonificationScene
+
+__all__ = ["SonificationScene"]
