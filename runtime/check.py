@@ -22,6 +22,9 @@ class Check:
 MODEL_FILES = (
     "models/mediapipe/pose_landmarker.task",
     "models/mediapipe/hand_landmarker.task",
+    "models/postures/posture_classifier.onnx",
+    "models/sonification/shipped/image_to_sound.onnx",
+    "models/signs/signs.onnx",
 )
 
 

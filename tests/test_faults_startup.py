@@ -55,6 +55,12 @@ def test_corrupt_model_file_refuses_to_start_with_the_file_named(tmp_path):
     assert "Traceback" not in proc.stderr
 
 
+def test_missing_sonification_model_refuses_to_start_with_the_folder_named(tmp_path):
+    proc = run_cli("--scene", "sonification", "--set", f'scenes.sonification.model_dir="{tmp_path}"')
+    assert proc.returncode == 2
+    assert last_line(proc.stderr).startswith("cannot start:") and str(tmp_path) in last_line(proc.stderr)
+
+
 def test_corrupt_pose_bundle_refuses_to_start_with_the_file_named(tmp_path):
     bundle = tmp_path / "pose.task"
     bundle.write_bytes(b"PK\x03\x04 broken zip")

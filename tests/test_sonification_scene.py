@@ -163,7 +163,13 @@ def test_bad_parameters_and_a_missing_model_are_named(gfx, tmp_path):
         scene.set_param("region_x0", "left")
     broken = _scene(model_dir=str(tmp_path))
     assert "meta.json" in broken.error
-    broken.setup(gfx)
+    with pytest.raises(RuntimeError, match=str(tmp_path)):
+        broken.setup(gfx)  # at start-up: the show refuses to start, naming the folder
+    live = _scene()
+    live.setup(gfx)
+    live.set_param("model_dir", str(tmp_path))  # live, over OSC: the scene reports it and stays silent
+    broken = live
+    assert "meta.json" in broken.error
     out = _run(broken, _camera(0.5, 0.5))
     assert out.sound == [] and out.osc == []
     gfx.clear()

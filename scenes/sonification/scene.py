@@ -120,6 +120,8 @@ class SonificationScene(Scene):
 
     # --- life cycle -----------------------------------------------------------------------------
     def setup(self, gfx: Any) -> None:
+        if self.model is None:  # at start-up a missing or broken model refuses the show, naming the file
+            raise RuntimeError(self.error)
         self.spectrogram_program = gfx.program("common/fullscreen.vert", "sonification/spectrogram.frag")
         self._screen = gfx.size
 
