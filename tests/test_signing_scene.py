@@ -205,3 +205,33 @@ def test_a_sigml_document_queues_each_sign_with_its_gloss(scene, tmp_path):
     path.write_text(doc.replace("ONE", "THREE"), encoding="utf-8")
     step(scene, 0.6)
     assert [p.gloss for p in scene.queue][-2:] == ["THREE", "TWO"]
+
+
+def test_learned_motion_is_switched_by_osc_and_signs_on_the_body(scene, gfx):
+    """/sala/param motion learned: the shipped ONNX generator animates the sign; M switches back."""
+    import pygame
+
+    from models.signs.generator import LearnedSigner
+
+    scene.set_param("motion", "learned")  # what the app does with /sala/param signing motion learned
+    scene.enqueue("hamflathand,hamextfingeru,hampalml,hamchin,hammovel", "LEARNED")
+    animation = scene.queue[-1].future.result(timeout=30)
+    expected = LearnedSigner().animate("hamflathand,hamextfingeru,hampalml,hamchin,hammovel",
+                                       fps=float(scene.values["animation_fps"]))
+    assert animation.frames.shape == expected.frames.shape
+    assert np.allclose(animation.frames, expected.frames, atol=1e-5)
+    wrist = animation.frames[:, R_WRIST]
+    assert np.all(np.abs(wrist) < 3.0)  # within three shoulder widths of the body at every frame
+    scene.handle_event(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_m))
+    assert scene.values["motion"] == "procedural"
+    with pytest.raises(ValueError, match="allowed: procedural, learned"):
+        scene.set_param("motion", "dreamed")
+
+
+def test_a_missing_learned_model_falls_back_to_procedural(scene, tmp_path):
+    scene.set_param("learned_model", str(tmp_path / "gone.onnx"))
+    scene.set_param("motion", "learned")
+    assert scene.enqueue("hamflathand,hamextfingeru,hampalml,hamchin", "FALLBACK")
+    assert scene.queue[-1].future.result(timeout=30).frames.shape[1] == 59
+    assert scene.values["motion"] == "procedural"
+    assert any("gone.onnx" in message for _, message in scene.errors)

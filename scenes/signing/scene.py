@@ -94,6 +94,8 @@ class SigningScene(Scene):
         "demo_pause": 2.5,  # seconds of rest before the next example
         "error_seconds": 8.0,  # how long an error stays on screen
         "queue_limit": 16,  # longest queue; further signs are refused with a note
+        "motion": "procedural",  # "procedural" (the animator) or "learned" (models/signs, onnxruntime); key M
+        "learned_model": "",  # ONNX of the learned motion; "" = models/signs/signs.onnx
     }
 
     def __init__(self, config: dict[str, Any] | None = None) -> None:
@@ -120,6 +122,29 @@ class SigningScene(Scene):
         self._backdrop_stamp: tuple | None = None
 
     # --- input --------------------------------------------------------------------------------
+    MOTIONS = ("procedural", "learned")
+
+    def set_param(self, key: str, value: Any) -> None:
+        if key == "motion" and value not in self.MOTIONS:
+            raise ValueError(f"scene 'signing': motion = {value!r}; allowed: {', '.join(self.MOTIONS)}")
+        super().set_param(key, value)
+        if key == "learned_model":
+            self._learned = None  # loaded again on the next learned sign
+
+    def _learned_signer(self) -> Any:
+        """The learned generator, loaded on first use; None (and an error on screen) if it cannot load."""
+        if getattr(self, "_learned", None) is None:
+            from models.signs.generator import DEFAULT_MODEL, LearnedSigner
+
+            path = self.values["learned_model"] or DEFAULT_MODEL
+            try:
+                self._learned = LearnedSigner(path)
+            except Exception as exc:
+                self.error(f"learned motion unavailable ({exc}); signing procedurally")
+                self.values["motion"] = "procedural"
+                return None
+        return self._learned
+
     def enqueue(self, text: str, gloss: str = "", source: str = "keyboard") -> bool:
         """Parse now (errors are shown at once), animate in the worker; False if refused.
         A SiGML document with several <hns_sign> elements queues each of them."""
@@ -140,10 +165,12 @@ class SigningScene(Scene):
             return False
         gloss = gloss or tree.gloss or sigml_gloss(text) or _short_gloss(tree.symbols)
         tree.gloss = gloss
-        future = self.pool.submit(
-            animate, tree, fps=float(self.values["animation_fps"]), speed=float(self.values["speed"]),
-            amplitude=float(self.values["amplitude"]),
-        )
+        fps, speed = float(self.values["animation_fps"]), float(self.values["speed"])
+        learned = self._learned_signer() if self.values["motion"] == "learned" else None
+        if learned is not None:
+            future = self.pool.submit(learned.animate, tree, fps=fps, speed=speed)
+        else:
+            future = self.pool.submit(animate, tree, fps=fps, speed=speed, amplitude=float(self.values["amplitude"]))
         self.queue.append(Pending(gloss, text, list(tree.symbols), source, future))
         return True
 
@@ -169,6 +196,8 @@ class SigningScene(Scene):
         elif key == pygame.K_SPACE:
             ex = random.choice(self.examples)
             self.enqueue(ex.hamnosys, ex.gloss, "keyboard")
+        elif key == pygame.K_m:
+            self.set_param("motion", "learned" if self.values["motion"] == "procedural" else "procedural")
         elif key == pygame.K_BACKSPACE:
             for p in self.queue:
                 p.future.cancel()
@@ -383,7 +412,7 @@ class SigningScene(Scene):
                 gfx.text(line, (x, y), int(22 * k), ink)
                 y += int(22 * k)
         y += int(14 * k)
-        gfx.text(f"queue: {len(self.queue)}", (x, y), int(22 * k), dim)
+        gfx.text(f"queue: {len(self.queue)}    motion: {self.values['motion']} (M)", (x, y), int(22 * k), dim)
         y += int(30 * k)
         for t_err, message in self.errors:
             if self.t - t_err > float(self.values["error_seconds"]):
