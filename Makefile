@@ -19,7 +19,8 @@ run: setup
 	$(PY) -m runtime run $(ARGS)
 
 test: setup
-	$(PY) -m pytest -q tests $(ARGS)
+	$(PY) -m ruff check .
+	$(PY) -m pytest -q -rs tests $(ARGS)
 
 setup: apt venv bundles
 
