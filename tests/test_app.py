@@ -175,14 +175,21 @@ def test_overlay_shows_statistics(display):
         app.shutdown()
 
 
-def test_cli_headless_run_writes_a_screenshot(tmp_path):
-    png = tmp_path / "x.png"
+def test_cli_headless_run_writes_a_screenshot_and_a_video(tmp_path):
+    png, mp4 = tmp_path / "x.png", tmp_path / "out.mp4"
     subprocess.run([sys.executable, "-m", "runtime", "run", "--headless", "--frames", "120",
-                    "--screenshot", str(png), "--set", "show.max_fps=0"], cwd=ROOT, check=True, timeout=120,
-                   capture_output=True)
+                    "--screenshot", str(png), "--record-video", str(mp4), "--set", "show.max_fps=0"],
+                   cwd=ROOT, check=True, timeout=120, capture_output=True)
     img = cv2.imread(str(png))
     assert img is not None and img.shape == (720, 1280, 3)
     assert img.std() > 30  # not blank: bars, grid, photograph
+    video = cv2.VideoCapture(str(mp4))
+    count = int(video.get(cv2.CAP_PROP_FRAME_COUNT))
+    video.set(cv2.CAP_PROP_POS_FRAMES, count - 1)
+    ok, last = video.read()
+    video.release()
+    assert count == 120 and ok and last.shape == (720, 1280, 3)
+    assert np.abs(last.astype(int) - img.astype(int)).mean() < 8  # the video's last frame is the screenshot
 
 
 def test_cli_config_error_names_the_key(tmp_path):
