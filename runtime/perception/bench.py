@@ -19,6 +19,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from runtime.bench import figure
 from runtime.clock import now
 from runtime.frames import CameraFrame
 from runtime.perception import samples
@@ -26,12 +27,6 @@ from runtime.perception.tracker import PoseTracker
 
 SIZE = (1280, 720)
 GROUPS = {1: ("camera",), 2: ("camera", "astronaut"), 4: ("camera", "astronaut", "grace_hopper", "astronaut")}
-
-
-def _figure(name: str, what: str, values, unit: str = "ms") -> dict:
-    v = np.asarray(list(values), dtype=float)
-    return {"name": name, "what": what, "unit": unit, "runs": int(v.size),
-            "median": round(float(np.median(v)), 4), "p95": round(float(np.percentile(v, 95)), 4)}
 
 
 def room(names: tuple[str, ...], frames: int, size: tuple[int, int] = SIZE) -> Iterator[np.ndarray]:
@@ -69,9 +64,9 @@ def bench_inference() -> list[dict]:
             tracker.stop()
             what = (f"perceive one 1280x720 frame with {n} people ({threads} thread(s) for crops; people "
                     f"tracked: median {np.median(counts):.0f})")
-            out.append(_figure(f"pose_inference.{n}p.{threads}t", f"wall time to {what}", times))
+            out.append(figure(f"pose_inference.{n}p.{threads}t", f"wall time to {what}", times))
             # CPU time (all threads) is the work itself, whatever else the machine is doing.
-            out.append(_figure(f"pose_inference_cpu.{n}p.{threads}t", f"CPU time to {what}", cpu))
+            out.append(figure(f"pose_inference_cpu.{n}p.{threads}t", f"CPU time to {what}", cpu))
     return out
 
 
@@ -80,7 +75,7 @@ def bench_latency() -> list[dict]:
     for n in (1, 4):
         frames = list(room(GROUPS[n], 90))
         tracker = PoseTracker({"threads": 2, "spare_landmarkers": 0})
-        tracker.process(CameraFrame(frames[0], now(), 0, "bench"))  # find them first
+        tracker.process(CameraFrame(frames[0], now(), 0, "bench"), still=True)  # find them first
         tracker.start()
         latencies, seen = [], set()
         t_next = time.perf_counter()
@@ -95,7 +90,7 @@ def bench_latency() -> list[dict]:
         tracker.wait_idle(5)
         stats = tracker.stats()
         tracker.stop()
-        fig = _figure(f"pose_latency.{n}p", f"capture to result through the worker at 30 fps input, {n} people "
+        fig = figure(f"pose_latency.{n}p", f"capture to result through the worker at 30 fps input, {n} people "
                       f"(dropped {stats['frames_dropped']} of {stats['frames_submitted']} frames)", latencies)
         out.append(fig)
     return out
@@ -111,7 +106,7 @@ def detection_rates() -> dict[str, tuple[int, int]]:
         for names in sets:
             comp = samples.side_by_side(names)
             tracker = PoseTracker({"strips": strips, "spare_landmarkers": 0})
-            people = tracker.process(CameraFrame(comp.image, 0.0, 0, "bench")).people
+            people = tracker.process(CameraFrame(comp.image, 0.0, 0, "bench"), still=True).people
             tracker.stop()
             found += samples.slots_found(comp.spans, [float(p.landmarks[:11, 0].mean()) for p in people])
             present += len(names)
@@ -162,7 +157,72 @@ def bench_crossing() -> list[dict]:
                      f"{names or 'none'}", "runs": len(kept), "median": round(rate, 4), "p95": round(rate, 4)}]
 
 
+def bench_pose_loop() -> list[dict]:
+    """The whole show with real perception: a 30 fps video of 1 or 4 people, the pose_space scene at
+    1280x720, OSC to a loopback receiver. Frame rate of the loop, and capture to OSC: from the capture
+    of a frame to the datagram carrying its people leaving, against the pure inference time."""
+    import os
+    import socket
+    import tempfile
+    from pathlib import Path
+
+    import cv2
+
+    from runtime.app import App, RunOptions
+    from runtime.config import load
+
+    os.environ["SDL_VIDEODRIVER"] = "offscreen"
+    out = []
+    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sink.bind(("127.0.0.1", 0))
+    for n in (1, 4):
+        with tempfile.TemporaryDirectory() as tmp:
+            video = Path(tmp) / "room.avi"
+            writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 30.0, SIZE)
+            for image in room(GROUPS[n], 90):
+                writer.write(image[:, :, ::-1])
+            writer.release()
+            cfg = load(None, ['window.mode="headless"', "window.size=[1280, 720]", f'cameras.main.spec="video:{video}"',
+                              'show.scene="pose_space"', "show.max_fps=0", "osc.control_port=0",
+                              f'osc.targets=[{{name="bench", port={sink.getsockname()[1]}, max_rate=1000.0}}]'])
+            app = App(cfg, RunOptions(seconds=12.0))
+            latencies: list[float] = []
+            sent_for = {"t": 0.0}
+
+            def started(app: App = app, latencies: list[float] = latencies, sent_for: dict = sent_for) -> None:
+                osc = app.engines.osc_out
+                send = osc.send_frame
+
+                def send_frame(frame: int, t: float, messages: list) -> None:
+                    send(frame, t, messages)
+                    people_t = app.engines.people_t
+                    if people_t and people_t != sent_for["t"] and app.stats.frames > 60:  # after warm-up
+                        sent_for["t"] = people_t
+                        latencies.append((now() - people_t) * 1000.0)
+
+                osc.send_frame = send_frame
+
+            setup = app.setup
+
+            def setup_and_tap(setup=setup, started=started) -> None:
+                setup()
+                started()
+
+            app.setup = setup_and_tap
+            app.run()
+            stats = app.engines.perception.stats() if app.engines.perception else {}
+            frames = list(app.stats.figures["frame_ms"].values)[60:]
+        out.append(figure(f"pose_loop_frame.{n}p", f"whole loop frame time (perception on its thread, pose_space "
+                          f"scene, OSC out) at 1280x720 with {n} people from a 30 fps video", frames))
+        out.append(figure(f"pose_capture_to_osc.{n}p", f"capture of a frame to the OSC datagram with its {n} "
+                          f"people leaving (pure inference median {stats.get('inference_ms_median', 0):.1f} ms, "
+                          f"p95 {stats.get('inference_ms_p95', 0):.1f} ms)", latencies))
+    sink.close()
+    return out
+
+
 BENCHES = {
+    "pose_loop": bench_pose_loop,
     "pose_inference": bench_inference,
     "pose_latency": bench_latency,
     "pose_multi_person": bench_multi_person,
