@@ -15,7 +15,7 @@ import math
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -73,19 +73,13 @@ PRESETS: dict[str, TrainSettings] = {
 
 
 def model_config(settings: TrainSettings, tokenizer: HamNoSysTokenizer, corpus: SignCorpus) -> ModelConfig:
+    """The architecture: the settings' fields that name one, plus what the data decides."""
+    architecture = {f.name: getattr(settings, f.name) for f in fields(ModelConfig) if hasattr(settings, f.name)}
     return ModelConfig(
         vocab_size=tokenizer.vocab_size,
         num_joints=len(corpus.joint_names),
-        max_frames=settings.max_frames,
-        frame_stride=settings.frame_stride,
         max_tokens=max(128, max(len(s.tokens) for s in corpus.samples)),
-        d_model=settings.d_model,
-        heads=settings.heads,
-        encoder_layers=settings.encoder_layers,
-        decoder_layers=settings.decoder_layers,
-        feedforward=settings.feedforward,
-        dropout=settings.dropout,
-        refine_steps=settings.refine_steps,
+        **architecture,
     )
 
 
