@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from pathlib import Path
 
 os.environ["SDL_VIDEODRIVER"] = "offscreen"
@@ -44,6 +45,16 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"reference data not found at {SHARED_DATA} (the shared/ folder beside the repository)")
     return SHARED_DATA
+
+
+def wait_for(cond, timeout: float = 10.0, poll: float = 0.01) -> bool:
+    """Poll `cond` until it is true (True) or `timeout` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(poll)
+    return False
 
 
 def free_port(kind: int = socket.SOCK_DGRAM) -> int:

@@ -12,6 +12,7 @@ import pytest
 
 from runtime.cameras import Transform, open_source, resolve_auto
 from runtime.config import defaults
+from tests.conftest import wait_for
 
 CAM = defaults()["cameras"]["main"]
 
@@ -25,14 +26,6 @@ def make_video(path: Path, frames: int = 30, fps: float = 30.0, size=(160, 90)) 
     writer.release()
     return path
 
-
-def wait_for(cond, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def test_builtin_photographs_arrive_as_a_camera_feed():

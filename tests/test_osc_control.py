@@ -12,6 +12,7 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 
 from runtime.osc_codec import encode_bundle, encode_message
 from runtime.osc_in import ControlServer
+from tests.conftest import wait_for
 
 
 def msg(address: str, *args) -> bytes:
@@ -38,15 +39,6 @@ def client():
     sock.settimeout(1.0)
     yield sock
     sock.close()
-
-
-def wait_for(pred, timeout: float = 2.0) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(0.005)
-    return False
 
 
 def ping(client: socket.socket, server: ControlServer, token: int) -> list:

@@ -18,7 +18,7 @@ import pytest
 from runtime.config import ConfigError, load
 from runtime.osc_codec import decode_packet
 from runtime.supervisor import Backoff, Schedule, Supervisor, in_window, next_daily, setup_logging
-from tests.conftest import ROOT
+from tests.conftest import ROOT, wait_for
 
 # A stand-in show: beats like the app loop does, through the real runtime.heartbeat.
 BEATING_CHILD = [sys.executable, "-c", "import time\nfrom runtime.heartbeat import Heartbeat\n"
@@ -47,15 +47,6 @@ def start(sup: Supervisor) -> threading.Thread:
     thread = threading.Thread(target=sup.run, daemon=True)
     thread.start()
     return thread
-
-
-def wait_for(cond, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 @pytest.fixture
