@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from runtime.frames import Inputs, Outputs
+from runtime.osc_schema import sign_event
 from runtime.scene import Scene
 from scenes.signing.animator import T_TO_REST, Animation, animate, rest_frame
 from scenes.signing.hamnosys import HamNoSysError, parse, sigml_gloss, split_sigml
@@ -231,7 +232,7 @@ class SigningScene(Scene):
             p.future.cancel()
         self.queue.clear()
         if self.playing is not None:  # receivers hear the end of a sign that was cut short
-            out.send("/sala/sign/end", self.playing.gloss, ",".join(self.playing.names), stream="events")
+            out.osc.append(sign_event("end", self.playing.gloss, ",".join(self.playing.names)))
         self.playing = None
         self.pose = self.rest.copy()
 
@@ -262,7 +263,7 @@ class SigningScene(Scene):
             ready = bool(self.queue) and self.queue[0].future.done()
             # With the next sign ready, skip the return to rest: blend straight into it.
             if elapsed >= duration or (ready and elapsed >= duration - T_TO_REST / float(self.values["speed"])):
-                out.send("/sala/sign/end", playing.gloss, ",".join(playing.names), stream="events")
+                out.osc.append(sign_event("end", playing.gloss, ",".join(playing.names)))
                 self.playing = None
                 self.idle_since = self.t
             else:
@@ -279,7 +280,7 @@ class SigningScene(Scene):
                 self.playing = Playing(pending.gloss, pending.names, pending.source, animation, self.t,
                                        blend_from=self.pose.copy())
                 self.signed += 1
-                out.send("/sala/sign/start", pending.gloss, ",".join(pending.names), stream="events")
+                out.osc.append(sign_event("start", pending.gloss, ",".join(pending.names)))
                 break
             else:
                 if (not self.queue and self.values["demo"] and self.examples
