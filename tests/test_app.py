@@ -367,3 +367,18 @@ def test_real_perception_runs_off_the_loop_and_people_reach_the_scene(display):
         assert app.engines.perception.stats()["frames_processed"] >= 1
     finally:
         app.shutdown()
+
+
+def test_check_reports_each_item_with_ok_or_a_reason():
+    import json
+
+    res = subprocess.run([sys.executable, "-m", "runtime", "check", "--json", "--set",
+                          'osc.targets=[{name="far", host="nowhere.invalid", port=9}]'],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120, check=True)
+    items = {c["item"]: c for c in json.loads(res.stdout)}
+    assert items["GL"]["ok"] and "OpenGL" in items["GL"]["detail"]
+    assert items["camera main"]["ok"]
+    assert not items["osc target far"]["ok"] and "cannot resolve" in items["osc target far"]["detail"]
+    shipped = ("models/postures/posture_classifier.onnx", "models/signs/signs.onnx")
+    assert all(items[f"model {m}"]["ok"] for m in shipped)
+    assert "audio output" in items and "microphone" in items  # present, OK or with the reason
