@@ -144,6 +144,9 @@ SCHEMA: dict[str, dict[str, Field | Tables | TableList]] = {
         "pitch_max": F(NUM, 1600.0, "highest pitch YIN looks for, Hz", min=50.0, max=8000.0),
         "onset_threshold_db": F(NUM, 6.0, "spectral flux over its recent median that counts as an onset, dB",
                                 min=0.5, max=60.0),
+        "stall_seconds": F(NUM, 1.0, "no audio from the input this long: the device is lost", min=0.1, max=60.0),
+        "retry_max_seconds": F(NUM, 10.0, "longest wait between reconnection attempts (doubling from 0.5 s)",
+                               min=0.5, max=600.0),
     },
     "osc": {
         "enabled": F(bool, True, "send OSC to the targets"),

@@ -1,52 +1,94 @@
-"""The room microphone: a sounddevice input stream feeding `FeatureExtractor` on its own thread.
+"""The room microphone: a capture process feeding `FeatureExtractor` on a worker thread, reconnecting by itself.
 
-The audio callback only copies samples and stamps them with the engine clock; analysis runs on a
-worker thread, so neither the sound card nor the render loop ever waits for it. Without a device
-the microphone is "off" with the reason, and scenes get `None` (silence).
+The input device is opened in a separate process (runtime/mic_capture.py) that streams its blocks
+through a pipe; analysis runs on this process's worker thread, so neither the sound card nor the render
+loop ever waits for it. A lost device (no audio for `stall_seconds`, the stream stopped, the capture
+process ended) is reported as "lost: reason"; the worker then retries with a doubling back-off up to
+`retry_max_seconds`, each time in a fresh process that enumerates the devices anew, until the device
+(a restarted JACK server, a re-plugged USB microphone) is back and the status is "ok" again.
+Meanwhile scenes get `None` (silence). PortAudio never runs in the show's process, so a vanished audio
+server can neither hang nor abort it, also not at exit.
 """
 
 from __future__ import annotations
 
+import json
 import os
-import queue
+import select
+import subprocess
+import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from runtime import clock
+from runtime.mic_capture import BLOCK, HEADER
 from runtime.mic_features import FeatureExtractor, MicFeatures
 
 __all__ = ["MicFeatures", "Microphone", "FeatureExtractor"]
 
-STALL_SECONDS = 1.0  # no block for this long while running: the device is lost
+CAPTURE_SCRIPT = Path(__file__).with_name("mic_capture.py")
+OPEN_TIMEOUT = 10.0  # the capture process imports numpy and PortAudio and opens the device: slow on a busy box
+FIRST_RETRY = 0.5  # seconds before the first reconnection attempt; doubles after each failure
+HEALTHY_SECONDS = 10.0  # a connection that delivered audio this long resets the back-off
 
 
-def _refresh_portaudio(sd: Any) -> None:
-    """PortAudio lists devices once, at initialisation: re-initialise so that a JACK server or
-    USB microphone that appeared after start-up is seen."""
-    try:
-        while sd._initialized > 0:
-            sd._terminate()
-        sd._initialize()
-    except Exception:  # private API: if it is gone, the device list is just the one from import time
-        pass
+class _Lost(Exception):
+    """The capture process ended or went silent; the message is the reason."""
 
 
-def _release_portaudio(sd: Any, server_alive: bool) -> None:
-    """Let go of PortAudio (and with it of its JACK client) when the microphone stops.
+class _Capture:
+    """One capture process and the messages it writes (see runtime/mic_capture.py)."""
 
-    If the audio server already vanished, PortAudio's JACK back end aborts the process on
-    Pa_Terminate; then PortAudio is abandoned instead (a small leak beats a crash at exit)."""
-    try:
-        if server_alive:
-            while sd._initialized > 0:
-                sd._terminate()
-        else:
-            sd._last_callback = None
-            sd._initialized = 0
-    except Exception:
-        pass
+    def __init__(self, settings: dict[str, Any]) -> None:
+        env = dict(os.environ, JACK_NO_START_SERVER="1")  # PortAudio must not spawn a JACK server
+        self.proc = subprocess.Popen([sys.executable, "-P", str(CAPTURE_SCRIPT), json.dumps(settings)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     env=env, start_new_session=True)
+        self._fd = self.proc.stdout.fileno()  # type: ignore[union-attr]
+        self._buffer = bytearray()
+
+    def read(self, timeout: float) -> tuple[bytes, bytes] | None:
+        """The next (kind, payload), or None after `timeout` s without one. Raises _Lost at end of file."""
+        deadline = clock.now() + timeout
+        while True:
+            if len(self._buffer) >= HEADER.size:
+                kind, size = HEADER.unpack_from(self._buffer)
+                if len(self._buffer) >= HEADER.size + size:
+                    payload = bytes(self._buffer[HEADER.size:HEADER.size + size])
+                    del self._buffer[:HEADER.size + size]
+                    return kind, payload
+            left = deadline - clock.now()
+            if left <= 0 or not select.select([self._fd], [], [], left)[0]:
+                return None
+            chunk = os.read(self._fd, 65536)
+            if not chunk:
+                code = self.proc.poll()
+                raise _Lost(f"the capture process ended (exit code {code})")
+            self._buffer += chunk
+
+    def kill(self) -> None:
+        """Kill the process: it may be stuck in a PortAudio call that never returns."""
+        try:
+            self.proc.kill()
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        """Kill the process, reap it and close the pipes."""
+        self.kill()
+        try:
+            self.proc.wait(timeout=5.0)
+        except Exception:  # already gone, or the kernel is slow to reap: nothing more to do
+            pass
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            try:
+                if pipe is not None:
+                    pipe.close()
+            except OSError:
+                pass
 
 
 class Microphone:
@@ -59,93 +101,147 @@ class Microphone:
         self.hop = int(cfg.get("hop", 480))
         self.window = int(cfg.get("window", 2048))
         self.channel = int(cfg.get("channel", 0))
+        self.stall_seconds = float(cfg.get("stall_seconds", 1.0))
+        self.retry_max_seconds = float(cfg.get("retry_max_seconds", 10.0))
         self.extractor_args = dict(
             pitch_min=float(cfg.get("pitch_min", 60.0)),
             pitch_max=float(cfg.get("pitch_max", 1600.0)),
             onset_threshold_db=float(cfg.get("onset_threshold_db", 6.0)),
         )
         self._status = "off" if not self.enabled else "off: not started"
-        self._stream: Any = None
-        self._blocks: queue.Queue[tuple[np.ndarray, float]] = queue.Queue(maxsize=200)
         self._latest: MicFeatures | None = None
         self._onsets: list[float] = []
         self._lock = threading.Lock()
+        self._wake = threading.Event()
         self._worker: threading.Thread | None = None
+        self._capture: _Capture | None = None
         self._running = False
-        self._last_block_t = 0.0
+        self._backoff = FIRST_RETRY
         self.dropped_blocks = 0
         self.features_count = 0  # feature frames computed since start: one per `hop` samples
         self.samples_received = 0
+        self.reconnects = 0  # connections made again after a loss
         self.device_name = ""  # the input device in use
 
+    # ------------------------------------------------------------------------------------------ life cycle
+
     def start(self) -> None:
+        """Open the device (waiting for the first attempt only); a failure is retried in the background."""
         if not self.enabled or self._running:
             return
-        os.environ.setdefault("JACK_NO_START_SERVER", "1")  # PortAudio must not spawn a JACK server
-        try:
-            import sounddevice as sd
-        except OSError as exc:  # libportaudio missing
-            self._status = f"off: PortAudio is not available ({exc})"
-            return
-        _refresh_portaudio(sd)
-        try:
-            device = self._pick_device(sd)
-            info = sd.query_devices(device, kind="input")
-            channels = max(1, min(int(info["max_input_channels"]), self.channel + 1))
-            self._stream = sd.InputStream(
-                device=device, samplerate=self.samplerate, blocksize=self.hop, channels=channels,
-                dtype="float32", callback=self._callback,
-            )
-            self._stream.start()
-        except Exception as exc:  # PortAudioError, ValueError: no device, wrong rate, busy
-            self._stream = None
-            self._status = f"off: no usable input device ({type(exc).__name__}: {exc})"
-            return
-        self._extractor = FeatureExtractor(self.samplerate, self.hop, self.window, **self.extractor_args)
         self._running = True
-        self._last_block_t = clock.now()
-        self._worker = threading.Thread(target=self._analyse_loop, name="microphone", daemon=True)
+        self._wake.clear()
+        self._backoff = FIRST_RETRY
+        opened = self._open()
+        self._worker = threading.Thread(target=self._run, args=(opened,), name="microphone", daemon=True)
         self._worker.start()
-        self.device_name = str(info["name"])
-        self._status = "ok"
 
-    def _pick_device(self, sd: Any) -> Any:
-        if self.device in ("", None):
-            if sd.default.device[0] is None or sd.default.device[0] < 0:
-                raise ValueError("no default input device")
-            return None
-        if isinstance(self.device, int):
-            return self.device
-        for index, dev in enumerate(sd.query_devices()):
-            if str(self.device).lower() in dev["name"].lower() and dev["max_input_channels"] > 0:
-                return index
-        names = [d["name"] for d in sd.query_devices() if d["max_input_channels"] > 0]
-        raise ValueError(f"microphone.device = {self.device!r} matches none of the inputs {names}")
+    def stop(self) -> None:
+        self._running = False
+        self._wake.set()
+        with self._lock:
+            capture = self._capture
+        if capture is not None:
+            capture.kill()  # the worker's read then ends and the worker reaps it
+        if self._worker is not None:
+            self._worker.join(timeout=5.0)
+            self._worker = None
+        with self._lock:
+            capture, self._capture = self._capture, None
+        if capture is not None:
+            capture.close()
+        with self._lock:
+            self._latest, self._onsets = None, []
+        self._status = "off"
 
-    def _callback(self, indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
-        now = clock.now()
-        # the ADC time of the block's first sample, as PortAudio reports it; without it (0 or absurd)
-        # the callback is taken to run just after the last sample arrived
-        delay = float(time_info.currentTime - time_info.inputBufferAdcTime) if time_info else 0.0
-        if 0.0 < delay < 1.0:
-            t_last = now - delay + (frames - 1) / self.samplerate
-        else:
-            t_last = now
+    def _settings(self) -> dict[str, Any]:
+        return {"device": self.device, "samplerate": self.samplerate, "hop": self.hop, "channel": self.channel}
+
+    def _open(self) -> _Capture | None:
+        """Start a capture process and wait until it has the stream open. Sets the status either way."""
         try:
-            self._blocks.put_nowait((indata[:, self.channel].copy(), t_last))
-        except queue.Full:
-            self.dropped_blocks += 1
+            capture = _Capture(self._settings())
+        except OSError as exc:
+            self._status = f"lost: cannot start the capture process ({exc})"
+            return None
+        with self._lock:
+            if not self._running:  # stopped meanwhile
+                capture.close()
+                return None
+            self._capture = capture
+        try:
+            message = capture.read(OPEN_TIMEOUT)
+            if message is None:
+                raise _Lost(f"the input did not open within {OPEN_TIMEOUT:.0f} s")
+            kind, payload = message
+            if kind != b"I":
+                raise _Lost(payload.decode(errors="replace"))
+            self.device_name = str(json.loads(payload)["device"])
+        except Exception as exc:  # _Lost, or a pipe or message gone wrong: the same for the show
+            self._drop(capture)
+            self._status = f"lost: {exc}" if isinstance(exc, _Lost) else f"lost: {type(exc).__name__}: {exc}"
+            return None
+        self._status = "ok"
+        return capture
 
-    def _analyse_loop(self) -> None:
+    def _drop(self, capture: _Capture) -> None:
+        with self._lock:
+            if self._capture is capture:
+                self._capture = None
+            self._latest, self._onsets = None, []  # scenes get silence until the input is back
+        capture.close()
+
+    def _run(self, capture: _Capture | None) -> None:
+        """The worker: analyse while connected; when lost, retry with back-off until stopped."""
         while self._running:
-            try:
-                block, t_last = self._blocks.get(timeout=0.2)
-            except queue.Empty:
+            if capture is None:
+                delay = self._backoff
+                self._status = f"{self._status.split('; retrying')[0]}; retrying in {delay:.1f} s"
+                if self._wake.wait(delay):
+                    break
+                self._backoff = min(self._backoff * 2, self.retry_max_seconds)
+                capture = self._open()
+                if capture is not None:
+                    self.reconnects += 1
                 continue
-            self._last_block_t = clock.now()
-            computed = self._extractor.push(block, t_last)
+            try:
+                self._analyse(capture)
+            except _Lost as exc:
+                if self._running:
+                    self._status = f"lost: {exc}"
+            except Exception as exc:  # a malformed message: treat like a lost device, never end the thread
+                if self._running:
+                    self._status = f"lost: {type(exc).__name__}: {exc}"
+            self._drop(capture)
+            capture = None
+
+    def _analyse(self, capture: _Capture) -> None:
+        """Feature extraction on the blocks of one connection, until it is lost (raises _Lost)."""
+        extractor = FeatureExtractor(self.samplerate, self.hop, self.window, **self.extractor_args)
+        connected = last_block = clock.now()
+        dropped_before = 0
+        while self._running:
+            message = capture.read(min(0.2, self.stall_seconds))
+            now = clock.now()
+            if message is None:
+                if now - last_block > self.stall_seconds:
+                    raise _Lost(f"no audio from the input for {now - last_block:.1f} s")
+                continue
+            kind, payload = message
+            if kind == b"E":
+                raise _Lost(payload.decode(errors="replace"))
+            if kind != b"B":
+                continue
+            last_block = now
+            if now - connected > HEALTHY_SECONDS:
+                self._backoff = FIRST_RETRY
+            t_last, dropped = BLOCK.unpack_from(payload)
+            block = np.frombuffer(payload, dtype=np.float32, offset=BLOCK.size)
+            computed = extractor.push(block, t_last)
             ready = clock.now()
             with self._lock:
+                self.dropped_blocks += dropped - dropped_before
+                dropped_before = dropped
                 self.samples_received += len(block)
                 self.features_count += len(computed)
                 for features in computed:
@@ -154,13 +250,15 @@ class Microphone:
                 if computed:
                     self._latest = computed[-1]
 
+    # ------------------------------------------------------------------------------------------ readings
+
     def counts(self) -> tuple[int, int]:
         """(samples received, feature frames computed), read together."""
         with self._lock:
             return self.samples_received, self.features_count
 
     def latest(self) -> MicFeatures | None:
-        """The newest features, with every onset since the previous call in `.onsets`."""
+        """The newest features, with every onset since the previous call in `.onsets`; None while lost."""
         with self._lock:
             if self._latest is None:
                 return None
@@ -170,26 +268,5 @@ class Microphone:
                            f.centroid_hz, f.mel, onsets, f.t_ready)
 
     def status(self) -> str:
-        if self._running and clock.now() - self._last_block_t > STALL_SECONDS:
-            return f"lost: no audio from the input for {clock.now() - self._last_block_t:.1f} s"
+        """"ok", "off[: reason]", or "lost: reason[; retrying in N s]"."""
         return self._status
-
-    def stop(self) -> None:
-        alive = not self.status().startswith("lost")
-        self._running = False
-        if self._stream is not None:
-            import sounddevice as sd
-
-            try:
-                if alive:
-                    self._stream.stop()
-                    self._stream.close()
-            except Exception as exc:  # a vanished device cannot be closed cleanly: note it and go on
-                self._status = f"off: closed with an error ({exc})"
-            self._stream = None
-            _release_portaudio(sd, alive)
-        if self._worker is not None:
-            self._worker.join(timeout=1.0)
-            self._worker = None
-        if not self._status.startswith("off"):
-            self._status = "off"

@@ -3,10 +3,17 @@
 Used by tests, benchmarks and rehearsals. Each server gets its own name, so several can run on one
 machine; clients in this process find it through JACK_DEFAULT_SERVER, which `activate()` sets and
 `stop()` restores.
+
+Names come from a small pool, each held with a file lock while its server runs. JACK records every
+server in a machine-wide table of 8 slots, and a server killed while clients are connected sometimes
+leaves its slot behind; JACK reclaims a dead slot only for a server of the same name. With names used
+once, a few fault tests would fill the table and no server could start ("Too many servers already
+active"); reused names free their slots again.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -14,19 +21,43 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import IO
 
 
 class JackUnavailable(RuntimeError):
     """jackd is not installed or did not come up."""
 
 
+NAME_POOL = 8  # JACK's server table has 8 slots
+
+
 class JackDummy:
     def __init__(self, rate: int = 48000, period: int = 256, name: str = "") -> None:
         self.rate, self.period = rate, period
-        self.name = name or f"sala-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.name = name  # "" = a pool name, claimed by start()
         self.proc: subprocess.Popen[bytes] | None = None
-        self.log = Path(tempfile.gettempdir()) / f"{self.name}.log"
+        self.log = Path(tempfile.gettempdir()) / f"sala-jack-{os.getpid()}-{uuid.uuid4().hex[:6]}.log"
         self._saved_env: dict[str, str | None] = {}
+        self._name_lock: IO[str] | None = None
+
+    def _claim_name(self) -> None:
+        """Take the first pool name that no other JackDummy holds and no running server uses; it stays
+        this object's until stop() (or the end of the process, which releases the lock)."""
+        for i in range(NAME_POOL):
+            lock = open(Path(tempfile.gettempdir()) / f"sala-jack-dummy-{i}.lock", "a")
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                lock.close()
+                continue
+            self.name = f"sala-dummy-{i}"
+            if self._run("jack_wait", "-c").stdout.strip() == "running":  # left running by a killed process
+                lock.close()
+                continue
+            self._name_lock = lock
+            return
+        self.name = ""
+        raise JackUnavailable(f"all {NAME_POOL} JACK dummy server names are in use")
 
     @staticmethod
     def available() -> str:
@@ -41,6 +72,8 @@ class JackDummy:
         missing = self.available()
         if missing:
             raise JackUnavailable(missing)
+        if not self.name:
+            self._claim_name()
         env = dict(os.environ, **self.env())
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(
@@ -51,7 +84,9 @@ class JackDummy:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise JackUnavailable(f"jackd exited ({self.proc.returncode}): {self.log.read_text()[-500:]}")
+                reason = f"jackd exited ({self.proc.returncode}): {self.log.read_text()[-500:]}"
+                self.stop()
+                raise JackUnavailable(reason)
             if self._run("jack_wait", "-c").returncode == 0 and "system:playback_1" in self.ports():
                 return self
             time.sleep(0.05)
@@ -116,6 +151,10 @@ class JackDummy:
     def stop(self) -> None:
         self.kill()
         self.log.unlink(missing_ok=True)
+        if self._name_lock is not None:
+            self._name_lock.close()  # the name is free for the next server
+            self._name_lock = None
+            self.name = ""
         for key, value in self._saved_env.items():
             if value is None:
                 os.environ.pop(key, None)
