@@ -57,6 +57,20 @@ def wait_for(cond, timeout: float = 10.0, poll: float = 0.01) -> bool:
     return False
 
 
+def drive(app, seconds: float, frame_ms: list[float], until=None, rate: float = 60.0) -> bool:
+    """Run the app's loop in real time at `rate` for up to `seconds`, appending each frame's time in ms
+    to `frame_ms`; with `until`, stop as soon as it holds (True) or report that it never did (False)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        t = time.monotonic()
+        app.step(1 / rate)
+        frame_ms.append((time.monotonic() - t) * 1000)
+        time.sleep(max(0.0, 1 / rate - (time.monotonic() - t)))
+        if until is not None and until():
+            return True
+    return until is None
+
+
 def free_port(kind: int = socket.SOCK_DGRAM) -> int:
     with socket.socket(socket.AF_INET, kind) as s:
         s.bind(("127.0.0.1", 0))

@@ -12,6 +12,7 @@ import pytest
 from runtime.app import App, RunOptions
 from runtime.config import load
 from runtime.scene import Scene
+from tests.conftest import drive
 
 pytestmark = pytest.mark.jack
 
@@ -57,15 +58,7 @@ def test_audio_server_dies_and_returns_visuals_go_on_sound_comes_back(jack, disp
     frame_ms: dict[str, list[float]] = {"before": [], "dead": [], "back": []}
 
     def run(seconds: float, phase: str, until=None) -> bool:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            t = time.monotonic()
-            app.step(1 / 60)
-            frame_ms[phase].append((time.monotonic() - t) * 1000)
-            time.sleep(max(0.0, 1 / 60 - (time.monotonic() - t)))
-            if until is not None and until():
-                return True
-        return until is None
+        return drive(app, seconds, frame_ms[phase], until)
 
     audio = app.engines.audio
     mic = None

@@ -13,6 +13,7 @@ from runtime.app import App, RunOptions
 from runtime.cameras import CameraSource
 from runtime.config import load
 from runtime.scene import Scene
+from tests.conftest import drive
 from tests.test_cameras import make_video
 
 NOTE_RGB = np.array([255, 230, 153])  # the colour notes are written in (1, 0.9, 0.6)
@@ -51,15 +52,7 @@ def test_video_file_removed_and_restored_show_goes_on(display, tmp_path):
     frame_ms: dict[str, list[float]] = {"ok": [], "lost": [], "back": []}
 
     def run_for(seconds: float, phase: str, until=None) -> bool:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            t = time.monotonic()
-            app.step(1 / 60)
-            frame_ms[phase].append((time.monotonic() - t) * 1000)
-            time.sleep(max(0.0, 1 / 60 - (time.monotonic() - t)))
-            if until is not None and until():
-                return True
-        return until is None
+        return drive(app, seconds, frame_ms[phase], until)
 
     try:
         assert run_for(3.0, "ok", lambda: app.camera_status["main"] == "ok")
