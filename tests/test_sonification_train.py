@@ -69,3 +69,55 @@ def test_evaluate_cli_on_tiny_models(tiny, capsys):
 def test_evaluate_names_a_missing_model(tmp_path, capsys):
     assert evaluate.main(["--dir", str(tmp_path)]) == 2
     assert "meta.json" in capsys.readouterr().out
+
+
+def test_pitch_shift_sound_networks_move_spectra_along_log_frequency_and_export(tmp_path):
+    """The optional sound networks (train --sound-network pitch_shift): one octave on the pitch axis moves
+    the decoded spectrum one octave up, the encoder reads the level from the loudest band, and both
+    export to ONNX equal to torch."""
+    import copy
+
+    import numpy as np
+    import torch
+
+    from models.sonification.export import SoundDecode, SoundEncode, export_all
+    from models.sonification.factorvae import sound_networks
+
+    torch.manual_seed(0)
+    encoder, decoder = sound_networks("pitch_shift", 6, 64)
+    z = torch.randn(8, 6)
+    octave_up = z.clone()
+    octave_up[:, 0] += 1.0 / float(decoder.pitch_affine[1])
+    with torch.no_grad():
+        low, high = decoder(z).numpy(), decoder(octave_up).numpy()
+    # the same decoder listening one octave lower at every band: what it hears is the octave-up spectrum
+    lower = copy.deepcopy(decoder)
+    lower.centres -= 1.0
+    with torch.no_grad():
+        heard = lower(z).numpy()
+    assert np.allclose(high, heard, atol=1e-5)
+    assert np.abs(high - low).max() > 0.01  # and it did move
+    mel = np.random.default_rng(0).uniform(-90, -20, (16, 64)).astype(np.float32)
+    louder = mel + 10.0
+    with torch.no_grad():
+        z_mel = SoundEncode(encoder)(torch.from_numpy(mel))
+        z_louder = SoundEncode(encoder)(torch.from_numpy(louder))
+    assert torch.all(z_louder[:, 1] > z_mel[:, 1])  # the level axis follows the loudest band
+    diffs = export_all({"sound_encoder.onnx": SoundEncode(encoder), "sound_decoder.onnx": SoundDecode(decoder)},
+                       {"sound_encoder.onnx": mel, "sound_decoder.onnx": z.numpy()}, tmp_path)
+    assert max(diffs.values()) < 1e-4
+    with pytest.raises(ValueError, match="z_dim >= 3"):
+        sound_networks("pitch_shift", 2, 64)
+    with pytest.raises(ValueError, match="allowed: pitch_shift, mlp"):
+        sound_networks("conv", 6, 64)
+
+
+def test_tiny_pitch_shift_run_pairs_image_axes_with_sound_axes(tmp_path):
+    """train --sound-network pitch_shift --mapper-on-sound-axes: pitch and loudness land on sound latent
+    axes 0 and 1 (pitch = position, level = loudest band), the pairs name them, and the exports equal torch."""
+    settings = train.Settings(**{**train.TINY, "sound_network": "pitch_shift", "mapper_on_sound_axes": True})
+    metrics = train.train(settings, tmp_path)
+    meta = json.loads((tmp_path / "meta.json").read_text())
+    assert meta["sound_axes"]["pitch"][0] == 0 and meta["sound_axes"]["loudness"][0] == 1
+    assert {p["sound_factor"]: p["sound_axis"] for p in meta["pairs"]} == {"pitch": 0, "loudness": 1}
+    assert max(metrics["onnx_max_abs_diff"].values()) < 1e-4

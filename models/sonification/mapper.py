@@ -42,7 +42,7 @@ PAIRINGS: dict[str, tuple[tuple[str, str, int], ...]] = {
 @dataclass(frozen=True)
 class AxisPair:
     image_axis: int  # image latent axis
-    param: int  # synth parameter index (synth.PARAMS order) read through the head
+    param: int  # synth parameter index (synth.PARAMS order) read through the head, or sound latent axis
     sign: int  # +1 / -1: the parameter grows (+1) or falls (-1) as the image axis value grows
 
 
@@ -63,6 +63,11 @@ class Frozen:
     head: nn.Module
     sound_encoder: nn.Module
     sound_decoder: nn.Module
+    on_sound_axes: bool = False  # pairs name sound latent axes (the recipe) instead of the head's parameters
+
+    def read(self, z_sound: torch.Tensor) -> torch.Tensor:
+        """What the pairs are measured on: the sound latent itself, or the synth parameters the head reads."""
+        return z_sound if self.on_sound_axes else self.head(z_sound)
 
     def freeze(self) -> None:
         for module in (self.head, self.sound_encoder, self.sound_decoder):
@@ -74,14 +79,14 @@ class Frozen:
 def locality_loss(fwd: Mapper, frozen: Frozen, z: torch.Tensor, pairs: list[AxisPair], n_params: int,
                   min_slope: float = 0.15) -> torch.Tensor:
     """Per image axis: the parameter change is confined to that axis's parameter (and is monotone)."""
-    base = frozen.head(fwd(z))
+    base = frozen.read(fwd(z))
     loss = z.new_zeros(())
     by_axis = {p.image_axis: p for p in pairs}
     for axis in range(z.shape[1]):
         delta = 0.5 * torch.randn(z.shape[0], 1)
         shifted = z.clone()
         shifted[:, axis:axis + 1] += delta
-        change = frozen.head(fwd(shifted)) - base
+        change = frozen.read(fwd(shifted)) - base
         pair = by_axis.get(axis)
         if pair is None:
             loss = loss + (change ** 2).sum(1).mean()
@@ -105,7 +110,7 @@ def forward_losses(fwd: Mapper, frozen: Frozen, zi: torch.Tensor, units: torch.T
                    median_units: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     n_params = units.shape[1]
     mapped = fwd(zi)
-    params = frozen.head(mapped)
+    params = frozen.read(mapped)
     marginal = mapped.new_zeros(())
     paired = {p.param for p in pairs}
     for p in pairs:
@@ -120,7 +125,7 @@ def forward_losses(fwd: Mapper, frozen: Frozen, zi: torch.Tensor, units: torch.T
 def backward_losses(back: Mapper, frozen: Frozen, zs: torch.Tensor, zi: torch.Tensor, pairs: list[AxisPair],
                     median_image: torch.Tensor) -> torch.Tensor:
     mapped = back(zs)
-    params = frozen.head(zs)
+    params = frozen.read(zs)
     loss = mapped.new_zeros(())
     paired = {p.image_axis for p in pairs}
     for p in pairs:
@@ -141,7 +146,7 @@ def train_mappers(z_image: np.ndarray, z_sound: np.ndarray, sound_units: np.ndar
     frozen.freeze()
     zi_all = torch.from_numpy(z_image.astype(np.float32))
     zs_all = torch.from_numpy(z_sound.astype(np.float32))
-    units_all = torch.from_numpy(sound_units.astype(np.float32))
+    units_all = zs_all if frozen.on_sound_axes else torch.from_numpy(sound_units.astype(np.float32))
     fwd, back = Mapper(zi_all.shape[1], zs_all.shape[1]), Mapper(zs_all.shape[1], zi_all.shape[1])
     median_units, median_image = units_all.median(0).values, zi_all.median(0).values
     opt = torch.optim.Adam(list(fwd.parameters()) + list(back.parameters()), lr=1e-3)
@@ -161,8 +166,9 @@ def train_mappers(z_image: np.ndarray, z_sound: np.ndarray, sound_units: np.ndar
         cyc = torch.zeros(())
         if step > steps_stage1:
             image_cycle = ((back(fwd(zi)) - zi)[:, image_axes] ** 2).mean()
-            sound_cycle = ((frozen.head(fwd(back(zs))) - frozen.head(zs))[:, params_idx] ** 2).mean()
-            cyc = image_cycle + 10.0 * sound_cycle  # parameters live in 0..1, latents in ~ +-2
+            sound_cycle = ((frozen.read(fwd(back(zs))) - frozen.read(zs))[:, params_idx] ** 2).mean()
+            # parameters live in 0..1, latents in ~ +-2
+            cyc = image_cycle + (1.0 if frozen.on_sound_axes else 10.0) * sound_cycle
             loss = loss + cycle_weight * cyc
         opt.zero_grad()
         loss.backward()

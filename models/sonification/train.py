@@ -29,10 +29,9 @@ from models.sonification.factorvae import (
     FactorVAE,
     ImageDecoder,
     ImageEncoder,
-    MelDecoder,
-    MelEncoder,
     VAEConfig,
     encode_mean,
+    sound_networks,
     train_factorvae,
 )
 from models.sonification.head import SynthHead, train_head
@@ -55,11 +54,13 @@ class Settings:
     image_steps: int = 10000
     sound_steps: int = 20000
     sound_hidden: int = 256
+    sound_network: str = "mlp"  # factorvae.sound_networks: "mlp" (shipped) or "pitch_shift"
     gamma_image: float = 10.0
     gamma_sound: float = 10.0
     head_steps: int = 3000
     mapper_stage1: int = 2500
     mapper_stage2: int = 2500
+    mapper_on_sound_axes: bool = False  # pairs on sound latent axes (needs the pitch_shift sound networks)
     eval_quick: bool = False
     evaluate: bool = True  # measure on fresh samples after training (metrics.json)
 
@@ -86,7 +87,7 @@ def train(settings: Settings, out_dir: Path) -> dict:
     image_vae = FactorVAE(ImageEncoder(s.z_image), ImageDecoder(s.z_image),
                           VAEConfig(z_dim=s.z_image, steps=s.image_steps, gamma=s.gamma_image))
     history = {"image_vae": train_factorvae(image_vae, images[:, None], s.seed, "image_vae")}
-    sound_vae = FactorVAE(MelEncoder(s.z_sound, hidden=s.sound_hidden), MelDecoder(s.z_sound, hidden=s.sound_hidden),
+    sound_vae = FactorVAE(*sound_networks(s.sound_network, s.z_sound, s.sound_hidden),
                           VAEConfig(z_dim=s.z_sound, steps=s.sound_steps, gamma=s.gamma_sound,
                                     likelihood="gaussian"))
     history["sound_vae"] = train_factorvae(sound_vae, mel_in, s.seed + 1, "sound_vae")
@@ -111,10 +112,14 @@ def train(settings: Settings, out_dir: Path) -> dict:
             continue
         axis, sign = image_axes[image_factor]
         param = D.SOUND_FACTOR_PARAM[sound_factor]
-        pairs.append(AxisPair(axis, PARAM_NAMES.index(param), direction * sign))
+        target, target_sign = PARAM_NAMES.index(param), 1
+        if s.mapper_on_sound_axes:
+            target, target_sign = sound_axes[sound_factor]
+        pairs.append(AxisPair(axis, target, direction * sign * target_sign))
         pair_meta.append({"image_factor": image_factor, "sound_factor": sound_factor, "param": param,
-                          "direction": direction, "image_axis": axis, "axis_sign": direction * sign})
-    frozen = Frozen(head, sound_vae.encoder, sound_vae.decoder)
+                          "direction": direction, "image_axis": axis, "axis_sign": direction * sign,
+                          **({"sound_axis": target} if s.mapper_on_sound_axes else {})})
+    frozen = Frozen(head, sound_vae.encoder, sound_vae.decoder, on_sound_axes=s.mapper_on_sound_axes)
     fwd, back, history["mapper"] = train_mappers(z_images, z_sounds, sound_units, pairs, frozen, s.mapper_stage1,
                                                  s.mapper_stage2, s.seed + 3)
     fwd.eval()
@@ -160,6 +165,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tiny", action="store_true", help="a few hundred steps on small sets (tests)")
     parser.add_argument("--variant", choices=sorted(PAIRINGS), help="dataset variant (default rich; tiny: simple)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--mapper-on-sound-axes", action="store_true",
+                        help="pair image axes with sound latent axes (locality per axis) instead of synth parameters")
+    parser.add_argument("--sound-network", choices=("mlp", "pitch_shift"), default=None,
+                        help="sound FactorVAE networks (default mlp, as shipped; see MODEL_CARD.md)")
     parser.add_argument("--out", type=Path, default=None, help=f"output directory (default {SHIPPED_DIR})")
     args = parser.parse_args(argv)
     if args.out is None:
@@ -170,6 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     settings.seed = args.seed
     if args.variant:
         settings.variant = args.variant
+    if args.sound_network:
+        settings.sound_network = args.sound_network
+    settings.mapper_on_sound_axes = settings.mapper_on_sound_axes or args.mapper_on_sound_axes
     args.out.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s",
                         handlers=[logging.StreamHandler(), logging.FileHandler(args.out / "train.log", mode="w")])
