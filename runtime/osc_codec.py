@@ -123,6 +123,10 @@ def _need(data: bytes, pos: int, size: int, what: str) -> None:
         raise OscDecodeError(f"byte {pos}: {what} needs {size} bytes, packet ends at {len(data)}")
 
 
+# Fixed-size argument types: tag -> (struct format, bytes, name for errors).
+_SCALARS = {"i": (">i", 4, "int32"), "f": (">f", 4, "float32"), "d": (">d", 8, "float64"), "h": (">q", 8, "int64")}
+
+
 def decode_message(data: bytes) -> tuple[str, tuple[Any, ...]]:
     """Decode one OSC message into (address, args)."""
     if not data.startswith(b"/"):
@@ -135,22 +139,11 @@ def decode_message(data: bytes) -> tuple[str, tuple[Any, ...]]:
         raise OscDecodeError(f"type tag string must start with ',' (got {tags[:10]!r})")
     args: list[Any] = []
     for tag in tags[1:]:
-        if tag == "i":
-            _need(data, pos, 4, "int32")
-            args.append(struct.unpack_from(">i", data, pos)[0])
-            pos += 4
-        elif tag == "f":
-            _need(data, pos, 4, "float32")
-            args.append(struct.unpack_from(">f", data, pos)[0])
-            pos += 4
-        elif tag == "d":
-            _need(data, pos, 8, "float64")
-            args.append(struct.unpack_from(">d", data, pos)[0])
-            pos += 8
-        elif tag == "h":
-            _need(data, pos, 8, "int64")
-            args.append(struct.unpack_from(">q", data, pos)[0])
-            pos += 8
+        if tag in _SCALARS:
+            fmt, size, what = _SCALARS[tag]
+            _need(data, pos, size, what)
+            args.append(struct.unpack_from(fmt, data, pos)[0])
+            pos += size
         elif tag in "sS":
             text, pos = _read_string(data, pos, "string argument")
             args.append(text)

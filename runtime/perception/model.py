@@ -13,6 +13,7 @@ import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -82,10 +83,7 @@ def pose_landmarker(video: bool, num_poses: int = 1, bundle: Path = POSE_BUNDLE,
         min_pose_presence_confidence=min_presence,
         min_tracking_confidence=min_tracking,
     )
-    try:
-        return vision.PoseLandmarker.create_from_options(options)
-    except (RuntimeError, ValueError) as e:
-        raise ModelBundleError(f"model bundle {path} could not be loaded ({e}); rebuild it with {REBUILD}") from e
+    return _create(vision.PoseLandmarker, options, path)
 
 
 def hand_landmarker(video: bool, num_hands: int = 2, bundle: Path = HAND_BUNDLE, min_detection: float = 0.5):
@@ -100,8 +98,13 @@ def hand_landmarker(video: bool, num_hands: int = 2, bundle: Path = HAND_BUNDLE,
         num_hands=num_hands,
         min_hand_detection_confidence=min_detection,
     )
+    return _create(vision.HandLandmarker, options, path)
+
+
+def _create(task: Any, options: Any, path: Path) -> Any:
+    """Create a landmarker; a bundle MediaPipe refuses becomes a ModelBundleError naming the file."""
     try:
-        return vision.HandLandmarker.create_from_options(options)
+        return task.create_from_options(options)
     except (RuntimeError, ValueError) as e:
         raise ModelBundleError(f"model bundle {path} could not be loaded ({e}); rebuild it with {REBUILD}") from e
 
