@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from sound.instrument import EnvelopedVoice, Instrument
-from sound.params import AMP, PAN, ParamSpec, spec_table
+from sound.params import AMP, PAN, ParamSpec, envelope, spec_table
 from sound.pyo_lib import pyo
 
 SOURCE_HZ = 220.0
@@ -35,11 +35,7 @@ class GrainVoice(EnvelopedVoice):
         ParamSpec("jitter", 0.05, 0.0, 1.0, "0..1", "random spread of the read position"),
         ParamSpec("grain", 0.08, 0.005, 0.5, "s", "grain duration"),
         ParamSpec("density", 16.0, 1.0, 32.0, "grains", "overlapping grains", continuous=False),
-        ParamSpec("attack", 0.5, 0.001, 30.0, "s", "envelope attack", continuous=False),
-        ParamSpec("decay", 0.1, 0.001, 30.0, "s", "envelope decay", continuous=False),
-        ParamSpec("sustain", 1.0, 0.0, 1.0, "0..1", "sustain level", continuous=False),
-        ParamSpec("release", 1.5, 0.001, 60.0, "s", "envelope release", continuous=False),
-        ParamSpec("dur", 2.0, 0.001, 600.0, "s", "held time of a `hit` before its release", continuous=False),
+        *envelope(attack=0.5, decay=0.1, sustain=1.0, release=1.5, dur=2.0),
     )
 
     def __init__(self, n_channels: int, table: object = None, sr: float = 48000.0, **shared: object) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sound.instrument import EnvelopedVoice, Instrument
-from sound.params import AMP, FREQ, PAN, ParamSpec, spec_table
+from sound.params import AMP, FREQ, PAN, ParamSpec, envelope, spec_table
 from sound.pyo_lib import pyo
 
 
@@ -13,11 +13,7 @@ class PadVoice(EnvelopedVoice):
         ParamSpec("detune", 0.3, 0.0, 1.0, "0..1", "spread of the seven saws"),
         ParamSpec("cutoff", 1500.0, 40.0, 18000.0, "Hz", "low-pass cutoff"),
         ParamSpec("res", 0.0, 0.0, 0.9, "0..1", "filter resonance (0 = flat up to the cutoff)"),
-        ParamSpec("attack", 1.5, 0.001, 30.0, "s", "envelope attack", continuous=False),
-        ParamSpec("decay", 0.5, 0.001, 30.0, "s", "envelope decay", continuous=False),
-        ParamSpec("sustain", 1.0, 0.0, 1.0, "0..1", "sustain level", continuous=False),
-        ParamSpec("release", 3.0, 0.001, 60.0, "s", "envelope release", continuous=False),
-        ParamSpec("dur", 4.0, 0.001, 600.0, "s", "held time of a `hit` before its release", continuous=False),
+        *envelope(attack=1.5, decay=0.5, sustain=1.0, release=3.0, dur=4.0),
     )
 
     def __init__(self, n_channels: int) -> None:

@@ -57,3 +57,14 @@ def describe(specs: dict[str, ParamSpec]) -> str:
 AMP = ParamSpec("amp", 0.5, 0.0, 1.0, "linear", "voice level before the envelope")
 PAN = ParamSpec("pan", 0.5, 0.0, 1.0, "room x", "position in the room, 0 = left .. 1 = right speaker")
 FREQ = ParamSpec("freq", 220.0, 20.0, 8000.0, "Hz", "pitch")
+
+
+def envelope(attack: float, decay: float, sustain: float, release: float, dur: float) -> tuple[ParamSpec, ...]:
+    """The ADSR and `hit` duration of a slow voice (pad, grains), with that voice's defaults."""
+    return (
+        ParamSpec("attack", attack, 0.001, 30.0, "s", "envelope attack", continuous=False),
+        ParamSpec("decay", decay, 0.001, 30.0, "s", "envelope decay", continuous=False),
+        ParamSpec("sustain", sustain, 0.0, 1.0, "0..1", "sustain level", continuous=False),
+        ParamSpec("release", release, 0.001, 60.0, "s", "envelope release", continuous=False),
+        ParamSpec("dur", dur, 0.001, 600.0, "s", "held time of a `hit` before its release", continuous=False),
+    )
