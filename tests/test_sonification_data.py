@@ -107,3 +107,36 @@ def test_griffin_lim_gives_audio_with_the_decoded_pitch():
     assert audio.dtype == np.float32 and len(audio) >= features.SR // 2
     again = features.mel_db(audio[None, : features.N_SAMPLES])[0]
     assert int(np.argmax(again)) == int(np.argmax(mel))
+
+
+def test_rich_ratios_are_harmonic_so_the_carrier_is_the_fundamental():
+    """The rich set's FM ratios are 1, 2, 3 and 4: every partial is a multiple of the carrier, and the
+    lowest one is the carrier itself (the pitch a listener hears)."""
+    ratio = D.SOUND_FACTORS["rich"][2]
+    units = D.sound_units_from_values("rich", np.array([[0.5, 0.5, k, 0.6, 1.0] for k in range(ratio.levels)]))
+    ratios = synth.params_from_unit(units)["ratio"]
+    assert np.allclose(ratios, D.HARMONIC_RATIOS)
+    for r in ratios:
+        audio = synth.render_clean(200.0, 0.5, r, 3.0, 1.0, 16384, features.SR)[0]
+        spectrum = np.abs(np.fft.rfft(audio * np.hanning(len(audio))))
+        hz = np.fft.rfftfreq(len(audio), 1 / features.SR)
+        strong = hz[(spectrum > 0.01 * spectrum.max()) & (hz > 20) & (hz < 5000)]
+        assert np.all(np.abs(strong / 200.0 - np.round(strong / 200.0)) < 0.05)  # on the harmonic comb
+        assert abs(strong.min() - 200.0) < 10.0
+
+
+def test_clean_rendering_has_no_folded_sidebands():
+    """880 Hz, ratio 4, index 6: sidebands reach ~25 kHz. Rendered at 22,050 Hz they fold back between
+    the partials; rendered oversampled and decimated (as the training sounds are) they do not."""
+    hz = np.fft.rfftfreq(16384, 1 / features.SR)
+    comb = np.abs(880.0 + np.arange(-12, 13)[:, None] * 3520.0)
+
+    def off_comb_energy(audio: np.ndarray) -> float:
+        power = np.abs(np.fft.rfft(audio * np.hanning(len(audio)))) ** 2
+        near = (np.abs(hz[None, :] - comb).min(0) < 60.0) | (hz > 8000)
+        return float(power[~near].sum() / power.sum())
+
+    folded = synth.render(880.0, 0.5, 4.0, 6.0, 1.0, 16384, features.SR)[0]
+    clean = synth.render_clean(880.0, 0.5, 4.0, 6.0, 1.0, 16384, features.SR)[0]
+    assert off_comb_energy(folded) > 0.01
+    assert off_comb_energy(clean) < 1e-4

@@ -34,7 +34,7 @@ def test_shipped_onnx_equals_torch(metrics):
 def test_moving_the_square_right_raises_the_pitch():
     """The mapping the mapper learned: x -> pitch, rising (MODEL_CARD.md). At the grid centre the
     pitch rises at every one of 16 steps over about two octaves; over other sizes, heights, shapes and
-    light levels it rises at every step in most settings and in rank always."""
+    light levels it rises at every step in nearly all settings, over at least an octave and a quarter."""
     model = SonificationModel()
     variant = model.meta["variant"]
     factors = D.IMAGE_FACTORS[variant]
@@ -51,9 +51,9 @@ def test_moving_the_square_right_raises_the_pitch():
     backgrounds = D.levels_to_values(factors, D.sample_levels(factors, 20, np.random.default_rng(11)))
     sweeps = [sweep(values) for values in backgrounds]
     monotone = [bool(np.all(np.diff(f) > 0)) for f in sweeps]
-    assert np.mean(monotone) >= 0.7, monotone
+    assert np.mean(monotone) >= 0.9, monotone
     for f in sweeps:
-        assert rank_correlation(xs, f) >= 0.85 and f[-1] / f[0] > 1.5
+        assert rank_correlation(xs, f) >= 0.9 and np.log2(f[-1] / f[0]) > 1.25
 
 
 def test_listening_files_are_written(tmp_path):

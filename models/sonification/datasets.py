@@ -5,6 +5,9 @@ varies x and y of a square; the "rich" set also varies size, shape (square, disc
 brightness. Sounds: steady notes of the FM voice (models/sonification/synth.py) as 64 mel bands in
 dB. The "simple" set varies pitch and loudness; the "rich" set also ratio, index and brightness.
 Every factor takes values on a grid (as in dSprites) so that the disentanglement metrics can fix it.
+The rich set's FM ratios are the integers 1-4: with them the carrier is the fundamental one hears, so
+"pitch" is a property of the sound (ratio 0.5 sounds an octave below the carrier, and non-integer
+ratios are inharmonic, with no pitch a listener or a model could agree on).
 """
 
 from __future__ import annotations
@@ -24,7 +27,10 @@ class Factor:
     name: str
     levels: int  # number of grid values; the value of level k is k / (levels - 1) in 0..1
     categorical: bool = False
+    units: tuple[float, ...] = ()  # synth parameter (0..1 units) of each level, for factors not evenly spread
 
+
+HARMONIC_RATIOS = (1.0, 2.0, 3.0, 4.0)
 
 IMAGE_FACTORS = {
     "simple": (Factor("x", 16), Factor("y", 16)),
@@ -33,8 +39,9 @@ IMAGE_FACTORS = {
 }
 SOUND_FACTORS = {
     "simple": (Factor("pitch", 16), Factor("loudness", 8)),
-    "rich": (Factor("pitch", 16), Factor("loudness", 6), Factor("ratio", 5), Factor("index", 6),
-             Factor("brightness", 5)),
+    "rich": (Factor("pitch", 16), Factor("loudness", 6),
+             Factor("ratio", 4, True, tuple(float(synth.PARAMS[2].to_unit(r)) for r in HARMONIC_RATIOS)),
+             Factor("index", 6), Factor("brightness", 5)),
 }
 # Which synth parameter each sound factor drives (fixed at its default when the factor is absent).
 SOUND_FACTOR_PARAM = {"pitch": "freq", "loudness": "amp", "ratio": "ratio", "index": "index",
@@ -132,7 +139,8 @@ def sound_units_from_values(variant: str, values: np.ndarray) -> np.ndarray:
     units = np.tile([float(p.to_unit(p.default)) for p in synth.PARAMS],
                     (values.shape[0], 1))
     for j, f in enumerate(factors):
-        units[:, synth.PARAM_NAMES.index(SOUND_FACTOR_PARAM[f.name])] = values[:, j]
+        column = np.asarray(f.units)[values[:, j].astype(int)] if f.units else values[:, j]
+        units[:, synth.PARAM_NAMES.index(SOUND_FACTOR_PARAM[f.name])] = column
     return units
 
 
@@ -141,8 +149,8 @@ def render_sounds(units: np.ndarray) -> np.ndarray:
     out = []
     for start in range(0, len(units), 2000):
         p = synth.params_from_unit(units[start:start + 2000])
-        audio = synth.render(p["freq"], p["amp"], p["ratio"], p["index"], p["brightness"],
-                             features.N_SAMPLES, features.SR)
+        audio = synth.render_clean(p["freq"], p["amp"], p["ratio"], p["index"], p["brightness"],
+                                   features.N_SAMPLES, features.SR)
         out.append(features.mel_db(audio))
     return np.concatenate(out) if out else np.zeros((0, features.N_MELS), np.float32)
 

@@ -93,21 +93,23 @@ def check_against_torch(directory: Path, seed: int = 99) -> float:
     """Largest |onnxruntime - torch| over every shipped graph, with the torch modules rebuilt from
     weights.pt, on fresh data and random latents the export never saw."""
     from models.sonification import datasets as D
-    from models.sonification.factorvae import ImageDecoder, ImageEncoder, sound_networks
+    from models.sonification.factorvae import ImageDecoder, ImageEncoder
     from models.sonification.head import SynthHead
     from models.sonification.mapper import Mapper
     from models.sonification.runtime_model import SonificationModel
+    from models.sonification.sound_networks import sound_networks
 
     weights = torch.load(Path(directory) / "weights.pt", weights_only=True)
     settings = weights["settings"]
     zi, zs, hidden = settings["z_image"], settings["z_sound"], settings.get("sound_hidden", 128)
     sound_encoder, sound_decoder = sound_networks(settings.get("sound_network", "mlp"), zs, hidden)
+    own_axes = {int(p): int(a) for p, a in weights.get("head_own_axes", [])}
     modules = {
-        "image_to_sound.onnx": ImageToSound(ImageEncoder(zi), Mapper(zi, zs), SynthHead(zs)),
+        "image_to_sound.onnx": ImageToSound(ImageEncoder(zi), Mapper(zi, zs), SynthHead(zs, own_axes=own_axes)),
         "image_decoder.onnx": ImageDecode(ImageDecoder(zi)),
         "sound_encoder.onnx": SoundEncode(sound_encoder),
         "sound_decoder.onnx": SoundDecode(sound_decoder),
-        "sound_head.onnx": SynthHead(zs),
+        "sound_head.onnx": SynthHead(zs, own_axes=own_axes),
         "sound_to_image.onnx": Mapper(zs, zi),
     }
     for name, module in modules.items():

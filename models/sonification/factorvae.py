@@ -32,182 +32,28 @@ class ImageEncoder(nn.Module):
 
 
 class ImageDecoder(nn.Module):
-    """latent -> (B, 1, 32, 32) logits of pixel brightness."""
+    """latent -> (B, 1, 32, 32) logits of pixel brightness. A spatial broadcast decoder (Watters et al.
+    2019): the latent is copied to every pixel beside that pixel's coordinates and 3x3 convolutions
+    make each pixel from them, so a position is a value to compare with the coordinates rather than a
+    pattern to deconvolve; x and y get axes of their own far more often (MODEL_CARD.md)."""
 
-    def __init__(self, z_dim: int, width: int = 32) -> None:
+    def __init__(self, z_dim: int, width: int = 16, size: int = 32) -> None:
         super().__init__()
-        self.width = width
-        self.fc = nn.Sequential(nn.Linear(z_dim, 128), nn.ReLU(), nn.Linear(128, width * 16), nn.ReLU())
-        self.deconv = nn.Sequential(
-            nn.ConvTranspose2d(width, width, 4, 2, 1), nn.ReLU(),
-            nn.ConvTranspose2d(width, width // 2, 4, 2, 1), nn.ReLU(),
-            nn.ConvTranspose2d(width // 2, 1, 4, 2, 1),
+        self.size = size + 6  # three unpadded 3x3 convolutions bring it back to `size`
+        line = torch.linspace(-1.0, 1.0, self.size)
+        gy, gx = torch.meshgrid(line, line, indexing="ij")
+        self.register_buffer("coords", torch.stack([gx, gy])[None], persistent=False)
+        self.net = nn.Sequential(
+            nn.Conv2d(z_dim + 2, width, 3), nn.ReLU(),
+            nn.Conv2d(width, width, 3), nn.ReLU(),
+            nn.Conv2d(width, width, 3), nn.ReLU(),
+            nn.Conv2d(width, 1, 1),
         )
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.deconv(self.fc(z).view(-1, self.width, 4, 4))
-
-
-class MelEncoder(nn.Module):
-    """(B, 64) mel levels scaled to 0..1 -> mean and log-variance of the latent."""
-
-    def __init__(self, z_dim: int, n_mels: int = 64, hidden: int = 128) -> None:
-        super().__init__()
-        self.net = nn.Sequential(nn.Linear(n_mels, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
-                                 nn.Linear(hidden, 2 * z_dim))
-
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        mu, logvar = self.net(x).chunk(2, dim=1)
-        return mu, logvar
-
-
-class MelDecoder(nn.Module):
-    """latent -> (B, 64) mel levels scaled to 0..1."""
-
-    def __init__(self, z_dim: int, n_mels: int = 64, hidden: int = 128) -> None:
-        super().__init__()
-        self.net = nn.Sequential(nn.Linear(z_dim, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
-                                 nn.Linear(hidden, n_mels))
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(z)
-
-
-class MelConvEncoder(nn.Module):
-    """(B, 64) mel levels 0..1 -> mean and log-variance; 1-D convolutions along the bands, so that a
-    pattern of partials moving up in pitch looks alike wherever it is (as a shape moving in an image)."""
-
-    def __init__(self, z_dim: int, n_mels: int = 64, width: int = 32) -> None:
-        super().__init__()
-        self.conv = nn.Sequential(
-            nn.Conv1d(1, width // 2, 4, 2, 1), nn.ReLU(),
-            nn.Conv1d(width // 2, width, 4, 2, 1), nn.ReLU(),
-            nn.Conv1d(width, width, 4, 2, 1), nn.ReLU(),
-        )
-        self.fc = nn.Sequential(nn.Flatten(), nn.Linear(width * (n_mels // 8), 128), nn.ReLU(),
-                                nn.Linear(128, 2 * z_dim))
-
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        mu, logvar = self.fc(self.conv(x.unsqueeze(1))).chunk(2, dim=1)
-        return mu, logvar
-
-
-class MelConvDecoder(nn.Module):
-    """latent -> (B, 64) mel levels 0..1 through transposed 1-D convolutions."""
-
-    def __init__(self, z_dim: int, n_mels: int = 64, width: int = 32) -> None:
-        super().__init__()
-        self.width, self.length = width, n_mels // 8
-        self.fc = nn.Sequential(nn.Linear(z_dim, 128), nn.ReLU(), nn.Linear(128, width * self.length), nn.ReLU())
-        self.deconv = nn.Sequential(
-            nn.ConvTranspose1d(width, width, 4, 2, 1), nn.ReLU(),
-            nn.ConvTranspose1d(width, width // 2, 4, 2, 1), nn.ReLU(),
-            nn.ConvTranspose1d(width // 2, 1, 4, 2, 1),
-        )
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.deconv(self.fc(z).view(-1, self.width, self.length)).squeeze(1)
-
-
-def _mel_centres_log2() -> np.ndarray:
-    """log2 of the centre frequency of each of the 64 mel bands."""
-    from models.sonification import features
-
-    edges = features.mel_to_hz(np.linspace(features.hz_to_mel(features.F_MIN), features.hz_to_mel(features.F_MAX),
-                                           features.N_MELS + 2))
-    return np.log2(edges[1:-1])
-
-
-def log_frequency_resampler(n_points: int = 96) -> np.ndarray:
-    """(n_points, 64) linear interpolation from the mel band centres onto points evenly spaced in log
-    frequency (~13 per octave over 40-8000 Hz): on that axis a change of pitch moves the whole FM
-    spectrum (every partial, and the low-pass cutoff, scale with the carrier) without changing its shape."""
-    centres = _mel_centres_log2()
-    targets = np.linspace(centres[0], centres[-1], n_points)
-    out = np.zeros((n_points, len(centres)), np.float32)
-    for i, t in enumerate(targets):
-        j = min(int(np.searchsorted(centres, t, side="right")) - 1, len(centres) - 2)
-        w = (t - centres[j]) / (centres[j + 1] - centres[j])
-        out[i, j] += 1.0 - w
-        out[i, j + 1] += w
-    return out
-
-
-class MelPitchEncoder(nn.Module):
-    """(B, 64) mel levels 0..1 -> mean and log-variance of z = [pitch, level, timbre...].
-
-    The bands are resampled onto a log-frequency axis. Pitch is where the spectrum sits on that axis
-    (soft-argmax of a map made by dilated 1-D convolutions, which are translation-equivariant), level is
-    the loudest point, and the timbre axes see only the level-normalised spectrum through the same
-    convolutions max-pooled over frequency, so that they are blind to where it sits."""
-
-    def __init__(self, z_dim: int, n_points: int = 96, width: int = 24) -> None:
-        super().__init__()
-        if z_dim < 3:
-            raise ValueError(f"MelPitchEncoder needs z_dim >= 3 (pitch, level, timbre), got {z_dim}")
-        self.register_buffer("resample", torch.from_numpy(log_frequency_resampler(n_points)))
-        self.register_buffer("position", torch.linspace(0.0, 1.0, n_points))
-        self.conv = nn.Sequential(
-            nn.Conv1d(1, width, 9, padding=4), nn.ReLU(),
-            nn.Conv1d(width, width, 9, padding=8, dilation=2), nn.ReLU(),
-            nn.Conv1d(width, width, 9, padding=16, dilation=4), nn.ReLU(),
-        )
-        self.where = nn.Conv1d(width, 1, 1)
-        self.timbre = nn.Sequential(nn.Linear(width, 128), nn.ReLU(), nn.Linear(128, 2 * (z_dim - 2) + 2))
-        # affine maps of position (0..1) and peak level (0..1) to latent units, learnt with the rest
-        self.pitch_affine = nn.Parameter(torch.tensor([6.0, 0.3]))
-        self.level_affine = nn.Parameter(torch.tensor([8.0, 0.6]))
-
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        log_spectrum = x @ self.resample.T
-        peak = log_spectrum.amax(1, keepdim=True)
-        h = self.conv((log_spectrum - peak).unsqueeze(1))
-        where = torch.softmax(self.where(h).squeeze(1), dim=1)
-        pitch = self.pitch_affine[0] * ((where * self.position).sum(1, keepdim=True) - self.pitch_affine[1])
-        level = self.level_affine[0] * (peak - self.level_affine[1])
-        out = self.timbre(h.amax(2))
-        n_timbre = (out.shape[1] - 2) // 2
-        mu = torch.cat([pitch, level, out[:, :n_timbre]], 1)
-        logvar = torch.cat([out[:, -2:], out[:, n_timbre:2 * n_timbre]], 1)
-        return mu, logvar
-
-
-class MelPitchShiftDecoder(nn.Module):
-    """z = [pitch, level, timbre...] -> (B, 64) mel levels 0..1. The timbre axes make a spectrum on a
-    log-frequency axis relative to the pitch; it is read at each band's centre moved by the pitch and
-    raised by the level. Only the pitch axis can move a spectrum along frequency, so the VAE has to put
-    pitch there instead of folding it over several axes."""
-
-    def __init__(self, z_dim: int, n_template: int = 128, octaves_below: float = 3.0, octaves_above: float = 6.5,
-                 hidden: int = 256) -> None:
-        super().__init__()
-        self.register_buffer("centres", torch.from_numpy(_mel_centres_log2().astype(np.float32)))
-        self.lo, self.hi, self.n_template = -octaves_below, octaves_above, n_template
-        self.template = nn.Sequential(nn.Linear(z_dim - 2, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
-                                      nn.Linear(hidden, n_template))
-        self.pitch_affine = nn.Parameter(torch.tensor([float(np.log2(311.0)), 0.8]))  # log2 Hz at 0, per unit
-        self.level_affine = nn.Parameter(torch.tensor([0.5, 0.1]))
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        template = self.template(z[:, 2:])
-        pitch = self.pitch_affine[0] + self.pitch_affine[1] * z[:, :1]
-        u = (self.centres[None, :] - pitch - self.lo) / (self.hi - self.lo) * (self.n_template - 1)
-        u = u.clamp(0.0, self.n_template - 1.001)
-        below = u.floor()
-        frac = u - below
-        below = below.long()
-        value = torch.gather(template, 1, below) * (1 - frac) + torch.gather(template, 1, below + 1) * frac
-        level = value + self.level_affine[0] + self.level_affine[1] * z[:, 1:2]
-        return F.softplus(20.0 * level) / 20.0  # a smooth floor at 0 (-90 dB), as the data has
-
-
-def sound_networks(kind: str, z_dim: int, hidden: int) -> tuple[nn.Module, nn.Module]:
-    """(encoder, decoder) of the sound FactorVAE: "pitch_shift" (the shipped one) or "mlp"."""
-    if kind == "pitch_shift":
-        return MelPitchEncoder(z_dim), MelPitchShiftDecoder(z_dim, hidden=hidden)
-    if kind == "mlp":
-        return MelEncoder(z_dim, hidden=hidden), MelDecoder(z_dim, hidden=hidden)
-    raise ValueError(f"unknown sound network {kind!r}; allowed: pitch_shift, mlp")
+        b, n = z.shape
+        tiled = z[:, :, None, None].expand(b, n, self.size, self.size)
+        return self.net(torch.cat([tiled, self.coords.expand(b, 2, self.size, self.size)], 1))
 
 
 class Discriminator(nn.Module):

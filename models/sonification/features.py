@@ -35,11 +35,11 @@ def mel_filterbank(sr: int = SR, n_fft: int = N_FFT, n_mels: int = N_MELS,
     return fb * (2.0 / (upper - lower))
 
 
-_FB = mel_filterbank()
+MEL_FILTERBANK = mel_filterbank()
 _WINDOW = np.hanning(N_FFT + 1)[:-1]
 # Reference power: a full-scale sine lands at 0 dB in its band.
-_REF = float(np.max(_FB @ (np.abs(np.fft.rfft(_WINDOW * np.sin(2 * np.pi * 1000.0 * np.arange(N_FFT) / SR)))
-                           ** 2)))
+_SINE_1K = np.sin(2 * np.pi * 1000.0 * np.arange(N_FFT) / SR)
+REFERENCE_POWER = float(np.max(MEL_FILTERBANK @ np.abs(np.fft.rfft(_WINDOW * _SINE_1K)) ** 2))
 
 
 def power_spectrum(audio: np.ndarray) -> np.ndarray:
@@ -54,8 +54,8 @@ def power_spectrum(audio: np.ndarray) -> np.ndarray:
 
 def mel_db(audio: np.ndarray) -> np.ndarray:
     """(B, n) audio -> (B, 64) float32 mel band levels in dB (floor DB_FLOOR)."""
-    mel = power_spectrum(audio) @ _FB.T
-    return np.maximum(10.0 * np.log10(np.maximum(mel / _REF, 1e-30)), DB_FLOOR).astype(np.float32)
+    mel = power_spectrum(audio) @ MEL_FILTERBANK.T
+    return np.maximum(10.0 * np.log10(np.maximum(mel / REFERENCE_POWER, 1e-30)), DB_FLOOR).astype(np.float32)
 
 
 def mel_db_to_power(mel: np.ndarray) -> np.ndarray:
@@ -63,8 +63,8 @@ def mel_db_to_power(mel: np.ndarray) -> np.ndarray:
     from scipy.optimize import nnls
 
     mel = np.atleast_2d(mel)
-    power = _REF * 10.0 ** (np.asarray(mel, dtype=np.float64) / 10.0)
-    return np.stack([nnls(_FB, row)[0] for row in power])
+    power = REFERENCE_POWER * 10.0 ** (np.asarray(mel, dtype=np.float64) / 10.0)
+    return np.stack([nnls(MEL_FILTERBANK, row)[0] for row in power])
 
 
 def griffin_lim(mel: np.ndarray, seconds: float = 1.0, iterations: int = 48, seed: int = 0) -> np.ndarray:

@@ -13,13 +13,26 @@ log = logging.getLogger("sonification.train")
 
 
 class SynthHead(nn.Module):
-    def __init__(self, z_dim: int, n_params: int = 5, hidden: int = 64) -> None:
+    """`own_axes` {parameter index: latent axis}: a parameter whose factor has a latent axis of its own
+    is read from that axis alone, so that what the mapper puts on the axis is what the synth plays."""
+
+    def __init__(self, z_dim: int, n_params: int = 5, hidden: int = 64, own_axes: dict[int, int] | None = None,
+                 ) -> None:
         super().__init__()
+        self.own_axes = dict(own_axes or {})
         self.net = nn.Sequential(nn.Linear(z_dim, hidden), nn.ELU(), nn.Linear(hidden, hidden), nn.ELU(),
                                  nn.Linear(hidden, n_params), nn.Sigmoid())
+        self.on_axis = nn.ModuleDict({str(p): nn.Sequential(nn.Linear(1, 16), nn.ELU(), nn.Linear(16, 1), nn.Sigmoid())
+                                      for p in self.own_axes})
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(z)
+        out = self.net(z)
+        if not self.own_axes:
+            return out
+        columns = list(out.unbind(1))
+        for p, axis in self.own_axes.items():
+            columns[p] = self.on_axis[str(p)](z[:, axis:axis + 1])[:, 0]
+        return torch.stack(columns, 1)
 
 
 def train_head(head: SynthHead, z: np.ndarray, units: np.ndarray, steps: int, seed: int,

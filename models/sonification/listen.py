@@ -29,7 +29,7 @@ def sweep(model: SonificationModel, steps: int, seconds: float) -> tuple[np.ndar
     fade = np.minimum(1.0, np.minimum(np.arange(n), np.arange(n)[::-1]) / (0.01 * features.SR))
     gl = [features.griffin_lim(mel, seconds=seconds, seed=i)[:n] * fade for i, mel in enumerate(mels)]
     p = synth.params_from_unit(units)
-    played = synth.render(p["freq"], p["amp"], p["ratio"], p["index"], p["brightness"], n, features.SR) * fade
+    played = synth.render_clean(p["freq"], p["amp"], p["ratio"], p["index"], p["brightness"], n, features.SR) * fade
     return np.concatenate(gl).astype(np.float32), played.reshape(-1).astype(np.float32), p["freq"]
 
 

@@ -2,14 +2,16 @@
 
 Which image factor drives which sound factor is a design choice (PAIRINGS). After the VAEs are
 trained, each paired image factor is located on its image latent axis (the axis with the most mutual
-information with it) and each sound factor is read through the synth-parameter head (the sound
-latent is not axis-aligned with pitch: harmonic spectra an octave apart share partials, so the sound
-VAE lays pitch on a curve across several axes, see MODEL_CARD.md).
+information with it). The sound side is read as a descriptor of the synth parameters as the sound
+model knows them: a parameter whose factor has a sound latent axis of its own (pitch and level, with
+the harmonic sound networks) is read on that axis, scaled to 0..1 over the sound data, so that locality
+is per latent axis as in the recipe; the others (timbre factors the sound VAE does not separate) are
+read through the synth-parameter head.
 
 Stage one trains each direction alone:
-- locality per axis: moving along one paired image axis changes only its own synth parameter (read
-  through the head), in the stated direction with at least a minimum slope; moving along an unpaired
-  image axis changes no parameter;
+- locality per axis: moving along one paired image axis changes only its own entry of the descriptor
+  (its sound latent axis, or its parameter read by the head), in the stated direction with at least a
+  minimum slope; moving along an unpaired image axis changes no entry;
 - marginals: along each paired axis the map is the quantile map from the image latent's distribution
   to the parameter's distribution in the sound data (1-D Wasserstein by sorting); unpaired parameters
   stay at their median;
@@ -42,7 +44,7 @@ PAIRINGS: dict[str, tuple[tuple[str, str, int], ...]] = {
 @dataclass(frozen=True)
 class AxisPair:
     image_axis: int  # image latent axis
-    param: int  # synth parameter index (synth.PARAMS order) read through the head, or sound latent axis
+    param: int  # synth parameter index (synth.PARAMS order) in the sound descriptor
     sign: int  # +1 / -1: the parameter grows (+1) or falls (-1) as the image axis value grows
 
 
@@ -56,6 +58,25 @@ class Mapper(nn.Module):
         return self.net(z)
 
 
+@dataclass(frozen=True)
+class LatentReading:
+    """A synth parameter read on a sound latent axis: 0..1 = the 1st..99th percentile of the sound data
+    along the axis, oriented so that it grows with the parameter."""
+
+    param: int
+    axis: int
+    low: float
+    high: float
+
+    @staticmethod
+    def fit(param: int, axis: int, sign: int, z_sound: np.ndarray) -> LatentReading:
+        lo, hi = np.percentile(sign * z_sound[:, axis], [1, 99])
+        return LatentReading(param, axis, float(lo if sign > 0 else -lo), float(hi if sign > 0 else -hi))
+
+    def read(self, z: torch.Tensor) -> torch.Tensor:
+        return (z[:, self.axis] - self.low) / (self.high - self.low)
+
+
 @dataclass
 class Frozen:
     """The trained parts the mapper is measured through (not trained here)."""
@@ -63,11 +84,17 @@ class Frozen:
     head: nn.Module
     sound_encoder: nn.Module
     sound_decoder: nn.Module
-    on_sound_axes: bool = False  # pairs name sound latent axes (the recipe) instead of the head's parameters
+    latent_readings: tuple[LatentReading, ...] = ()
 
     def read(self, z_sound: torch.Tensor) -> torch.Tensor:
-        """What the pairs are measured on: the sound latent itself, or the synth parameters the head reads."""
-        return z_sound if self.on_sound_axes else self.head(z_sound)
+        """The sound descriptor: synth parameters 0..1, each read on its latent axis or through the head."""
+        out = self.head(z_sound)
+        if not self.latent_readings:
+            return out
+        columns = list(out.unbind(1))
+        for r in self.latent_readings:
+            columns[r.param] = r.read(z_sound)
+        return torch.stack(columns, 1)
 
     def freeze(self) -> None:
         for module in (self.head, self.sound_encoder, self.sound_decoder):
@@ -118,7 +145,8 @@ def forward_losses(fwd: Mapper, frozen: Frozen, zi: torch.Tensor, units: torch.T
     for q in range(n_params):
         if q not in paired:
             marginal = marginal + ((params[:, q] - median_units[q]) ** 2).mean()
-    manifold = ((frozen.sound_encoder(frozen.sound_decoder(mapped))[0] - mapped) ** 2).sum(1).mean()
+    few = mapped[:64]  # decoding and encoding spectra is the costly part; a quarter batch is enough here
+    manifold = ((frozen.sound_encoder(frozen.sound_decoder(few))[0] - few) ** 2).sum(1).mean()
     return locality_loss(fwd, frozen, zi, pairs, n_params), marginal, manifold
 
 
@@ -146,7 +174,10 @@ def train_mappers(z_image: np.ndarray, z_sound: np.ndarray, sound_units: np.ndar
     frozen.freeze()
     zi_all = torch.from_numpy(z_image.astype(np.float32))
     zs_all = torch.from_numpy(z_sound.astype(np.float32))
-    units_all = zs_all if frozen.on_sound_axes else torch.from_numpy(sound_units.astype(np.float32))
+    units_all = torch.from_numpy(sound_units.astype(np.float32))
+    with torch.no_grad():  # latent-read parameters aim at the data's own readings on their axes
+        for r in frozen.latent_readings:
+            units_all[:, r.param] = r.read(zs_all)
     fwd, back = Mapper(zi_all.shape[1], zs_all.shape[1]), Mapper(zs_all.shape[1], zi_all.shape[1])
     median_units, median_image = units_all.median(0).values, zi_all.median(0).values
     opt = torch.optim.Adam(list(fwd.parameters()) + list(back.parameters()), lr=1e-3)
@@ -167,8 +198,8 @@ def train_mappers(z_image: np.ndarray, z_sound: np.ndarray, sound_units: np.ndar
         if step > steps_stage1:
             image_cycle = ((back(fwd(zi)) - zi)[:, image_axes] ** 2).mean()
             sound_cycle = ((frozen.read(fwd(back(zs))) - frozen.read(zs))[:, params_idx] ** 2).mean()
-            # parameters live in 0..1, latents in ~ +-2
-            cyc = image_cycle + (1.0 if frozen.on_sound_axes else 10.0) * sound_cycle
+            # the descriptor lives in 0..1, image latents in ~ +-2
+            cyc = image_cycle + 10.0 * sound_cycle
             loss = loss + cycle_weight * cyc
         opt.zero_grad()
         loss.backward()

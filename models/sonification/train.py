@@ -1,6 +1,6 @@
 """Train everything the sonification scene uses, export it to ONNX and measure it.
 
-    python -m models.sonification.train                 # the shipped models (~10-15 min, 1 thread)
+    python -m models.sonification.train                 # the shipped models (~20 min, 1 thread)
     python -m models.sonification.train --tiny --out DIR  # seconds, for tests
 
 Steps: make both datasets; train the image FactorVAE and the sound FactorVAE; find which latent axis
@@ -31,13 +31,13 @@ from models.sonification.factorvae import (
     ImageEncoder,
     VAEConfig,
     encode_mean,
-    sound_networks,
     train_factorvae,
 )
 from models.sonification.head import SynthHead, train_head
-from models.sonification.mapper import PAIRINGS, AxisPair, Frozen, train_mappers
-from models.sonification.metrics import factor_axes
+from models.sonification.mapper import PAIRINGS, AxisPair, Frozen, LatentReading, train_mappers
+from models.sonification.metrics import factor_axes, mig
 from models.sonification.runtime_model import SHIPPED_DIR
+from models.sonification.sound_networks import NETWORKS, sound_networks
 from models.sonification.synth import PARAM_NAMES
 
 log = logging.getLogger("sonification.train")
@@ -52,15 +52,15 @@ class Settings:
     z_image: int = 8
     z_sound: int = 6
     image_steps: int = 10000
-    sound_steps: int = 20000
+    sound_steps: int = 12000
     sound_hidden: int = 256
-    sound_network: str = "mlp"  # factorvae.sound_networks: "mlp" (shipped) or "pitch_shift"
+    sound_network: str = "harmonic"  # sound_networks.NETWORKS
     gamma_image: float = 10.0
     gamma_sound: float = 10.0
     head_steps: int = 3000
     mapper_stage1: int = 2500
     mapper_stage2: int = 2500
-    mapper_on_sound_axes: bool = False  # pairs on sound latent axes (needs the pitch_shift sound networks)
+    own_axis_gap: float = 0.3  # a sound factor whose MIG gap reaches this is read on its latent axis
     eval_quick: bool = False
     evaluate: bool = True  # measure on fresh samples after training (metrics.json)
 
@@ -100,10 +100,18 @@ def train(settings: Settings, out_dir: Path) -> dict:
     sound_axes = factor_axes(z_sounds, sound_levels, D.SOUND_FACTORS[s.variant])
     log.info("image factor axes %s, sound factor axes %s", image_axes, sound_axes)
 
-    head = SynthHead(s.z_sound)
+    # Sound factors the VAE gives an axis of their own are read on it; the rest through the head.
+    _, sound_gaps, _ = mig(z_sounds, sound_levels)
+    readings = []
+    for factor, gap in zip(D.factor_names("sound", s.variant), sound_gaps, strict=True):
+        if gap >= s.own_axis_gap and factor in sound_axes:
+            axis, sign = sound_axes[factor]
+            readings.append(LatentReading.fit(PARAM_NAMES.index(D.SOUND_FACTOR_PARAM[factor]), axis, sign, z_sounds))
+    read_on_axis = {r.param: r.axis for r in readings}
+    log.info("sound MIG gaps %s; read on latent axes: %s", [round(g, 3) for g in sound_gaps], read_on_axis)
+    head = SynthHead(s.z_sound, own_axes=read_on_axis)
     history["head"] = train_head(head, z_sounds, sound_units, s.head_steps, s.seed + 2)
     head.eval()
-
     pairs, pair_meta = [], []
     for image_factor, sound_factor, direction in PAIRINGS[s.variant]:
         if image_factor not in image_axes:
@@ -112,14 +120,13 @@ def train(settings: Settings, out_dir: Path) -> dict:
             continue
         axis, sign = image_axes[image_factor]
         param = D.SOUND_FACTOR_PARAM[sound_factor]
-        target, target_sign = PARAM_NAMES.index(param), 1
-        if s.mapper_on_sound_axes:
-            target, target_sign = sound_axes[sound_factor]
-        pairs.append(AxisPair(axis, target, direction * sign * target_sign))
+        index = PARAM_NAMES.index(param)
+        pairs.append(AxisPair(axis, index, direction * sign))
         pair_meta.append({"image_factor": image_factor, "sound_factor": sound_factor, "param": param,
                           "direction": direction, "image_axis": axis, "axis_sign": direction * sign,
-                          **({"sound_axis": target} if s.mapper_on_sound_axes else {})})
-    frozen = Frozen(head, sound_vae.encoder, sound_vae.decoder, on_sound_axes=s.mapper_on_sound_axes)
+                          "sound_axis": read_on_axis.get(index),
+                          "sound_axis_sign": sound_axes[sound_factor][1] if index in read_on_axis else None})
+    frozen = Frozen(head, sound_vae.encoder, sound_vae.decoder, tuple(readings))
     fwd, back, history["mapper"] = train_mappers(z_images, z_sounds, sound_units, pairs, frozen, s.mapper_stage1,
                                                  s.mapper_stage2, s.seed + 3)
     fwd.eval()
@@ -140,7 +147,8 @@ def train(settings: Settings, out_dir: Path) -> dict:
     }
     onnx_diff = export_all(modules, examples, out_dir)
     log.info("onnx max |ort - torch| %s", onnx_diff)
-    torch.save({"settings": asdict(s), **{k: m.state_dict() for k, m in modules.items()}}, out_dir / "weights.pt")
+    torch.save({"settings": asdict(s), "head_own_axes": sorted(read_on_axis.items()),
+                **{k: m.state_dict() for k, m in modules.items()}}, out_dir / "weights.pt")
 
     meta = {
         "variant": s.variant, "seed": s.seed, "z_image": s.z_image, "z_sound": s.z_sound,
@@ -165,10 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tiny", action="store_true", help="a few hundred steps on small sets (tests)")
     parser.add_argument("--variant", choices=sorted(PAIRINGS), help="dataset variant (default rich; tiny: simple)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--mapper-on-sound-axes", action="store_true",
-                        help="pair image axes with sound latent axes (locality per axis) instead of synth parameters")
-    parser.add_argument("--sound-network", choices=("mlp", "pitch_shift"), default=None,
-                        help="sound FactorVAE networks (default mlp, as shipped; see MODEL_CARD.md)")
+    parser.add_argument("--sound-network", choices=NETWORKS, default=None,
+                        help="sound FactorVAE networks (default harmonic, as shipped; see MODEL_CARD.md)")
     parser.add_argument("--out", type=Path, default=None, help=f"output directory (default {SHIPPED_DIR})")
     args = parser.parse_args(argv)
     if args.out is None:
@@ -181,7 +187,6 @@ def main(argv: list[str] | None = None) -> int:
         settings.variant = args.variant
     if args.sound_network:
         settings.sound_network = args.sound_network
-    settings.mapper_on_sound_axes = settings.mapper_on_sound_axes or args.mapper_on_sound_axes
     args.out.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s",
                         handlers=[logging.StreamHandler(), logging.FileHandler(args.out / "train.log", mode="w")])

@@ -1,5 +1,5 @@
 """A scrolling spectrogram of what the synth plays: each column is the 64-band mel spectrum of the
-current synth parameters, rendered with the numpy copy of the voice (models/sonification/synth.py).
+current synth parameters, rendered as the training sounds are (models/sonification/synth.py).
 The scene never opens the sound card; what is drawn is what the parameters sound like."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from models.sonification import features, synth
 
 def params_mel_db(params: dict[str, float]) -> np.ndarray:
     """One steady note of the voice -> (64,) mel dB."""
-    audio = synth.render(params["freq"], params["amp"], params["ratio"], params["index"],
-                         params["brightness"], features.N_SAMPLES, features.SR)
+    audio = synth.render_clean(params["freq"], params["amp"], params["ratio"], params["index"],
+                               params["brightness"], features.N_SAMPLES, features.SR)
     return features.mel_db(audio)[0]
 
 
