@@ -148,3 +148,30 @@ def test_tiny_run_reads_pitch_and_level_on_their_sound_axes(tiny):
     meta = json.loads((out / "meta.json").read_text())
     assert meta["sound_axes"]["pitch"][0] == 0 and meta["sound_axes"]["loudness"][0] == 1
     assert {p["sound_factor"]: p["sound_axis"] for p in meta["pairs"]} == {"pitch": 0, "loudness": 1}
+
+
+def test_head_reads_own_axes_alone_and_plays_only_ratios_the_sound_model_knows():
+    """A parameter with a latent axis of its own depends on that axis only; once trained (eval mode),
+    the ratio comes out at the nearest harmonic ratio of the sound set, never in between."""
+    import numpy as np
+    import torch
+
+    from models.sonification import datasets as D
+    from models.sonification.head import SynthHead
+
+    values = D.sound_param_values("rich")
+    assert list(values) == [2] and len(values[2]) == 4
+    torch.manual_seed(0)
+    head = SynthHead(6, own_axes={0: 0, 1: 1}, values=values)
+    z = torch.randn(256, 6)
+    other = z.clone()
+    other[:, 2:] = torch.randn(256, 4)  # timbre axes changed, pitch and level axes kept
+    head.eval()
+    with torch.no_grad():
+        out, out_other = head(z).numpy(), head(other).numpy()
+        head.train()
+        free = head(z).numpy()
+    assert np.allclose(out[:, :2], out_other[:, :2]) and not np.allclose(out[:, 2:], out_other[:, 2:])
+    allowed = np.asarray(values[2])
+    assert np.abs(out[:, 2:3] - allowed[None]).min(1).max() < 1e-6
+    assert np.abs(free[:, 2:3] - allowed[None]).min(1).max() > 1e-3  # training sees it unsnapped

@@ -133,6 +133,11 @@ def images_from_levels(variant: str, levels: np.ndarray) -> np.ndarray:
 
 
 # --- sounds -------------------------------------------------------------------------------------
+def sound_param_values(variant: str) -> dict[int, tuple[float, ...]]:
+    """{synth parameter index: the only 0..1 values the sound set holds} for factors given by value lists."""
+    return {synth.PARAM_NAMES.index(SOUND_FACTOR_PARAM[f.name]): f.units for f in SOUND_FACTORS[variant] if f.units}
+
+
 def sound_units_from_values(variant: str, values: np.ndarray) -> np.ndarray:
     """Factor values in 0..1 -> (n, 5) synth parameters in 0..1 (absent factors at their default)."""
     factors = SOUND_FACTORS[variant]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import numpy as np
@@ -104,12 +105,14 @@ def check_against_torch(directory: Path, seed: int = 99) -> float:
     zi, zs, hidden = settings["z_image"], settings["z_sound"], settings.get("sound_hidden", 128)
     sound_encoder, sound_decoder = sound_networks(settings.get("sound_network", "mlp"), zs, hidden)
     own_axes = {int(p): int(a) for p, a in weights.get("head_own_axes", [])}
+    values = {int(p): tuple(v) for p, v in weights.get("head_values", {}).items()}
+    head = SynthHead(zs, own_axes=own_axes, values=values)
     modules = {
-        "image_to_sound.onnx": ImageToSound(ImageEncoder(zi), Mapper(zi, zs), SynthHead(zs, own_axes=own_axes)),
+        "image_to_sound.onnx": ImageToSound(ImageEncoder(zi), Mapper(zi, zs), head),
         "image_decoder.onnx": ImageDecode(ImageDecoder(zi)),
         "sound_encoder.onnx": SoundEncode(sound_encoder),
         "sound_decoder.onnx": SoundDecode(sound_decoder),
-        "sound_head.onnx": SynthHead(zs, own_axes=own_axes),
+        "sound_head.onnx": copy.deepcopy(head),
         "sound_to_image.onnx": Mapper(zs, zi),
     }
     for name, module in modules.items():

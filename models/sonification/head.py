@@ -14,12 +14,16 @@ log = logging.getLogger("sonification.train")
 
 class SynthHead(nn.Module):
     """`own_axes` {parameter index: latent axis}: a parameter whose factor has a latent axis of its own
-    is read from that axis alone, so that what the mapper puts on the axis is what the synth plays."""
+    is read from that axis alone, so that what the mapper puts on the axis is what the synth plays.
+    `values` {parameter index: allowed 0..1 values}: a parameter the sound data holds only at some values
+    (the harmonic FM ratios) is played, once trained, at the nearest of them: between them lie
+    inharmonic notes the sound model never heard."""
 
     def __init__(self, z_dim: int, n_params: int = 5, hidden: int = 64, own_axes: dict[int, int] | None = None,
-                 ) -> None:
+                 values: dict[int, tuple[float, ...]] | None = None) -> None:
         super().__init__()
         self.own_axes = dict(own_axes or {})
+        self.values = {p: torch.tensor(v, dtype=torch.float32) for p, v in (values or {}).items()}
         self.net = nn.Sequential(nn.Linear(z_dim, hidden), nn.ELU(), nn.Linear(hidden, hidden), nn.ELU(),
                                  nn.Linear(hidden, n_params), nn.Sigmoid())
         self.on_axis = nn.ModuleDict({str(p): nn.Sequential(nn.Linear(1, 16), nn.ELU(), nn.Linear(16, 1), nn.Sigmoid())
@@ -27,11 +31,14 @@ class SynthHead(nn.Module):
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         out = self.net(z)
-        if not self.own_axes:
+        snap = {} if self.training else self.values
+        if not self.own_axes and not snap:
             return out
         columns = list(out.unbind(1))
         for p, axis in self.own_axes.items():
             columns[p] = self.on_axis[str(p)](z[:, axis:axis + 1])[:, 0]
+        for p, allowed in snap.items():
+            columns[p] = allowed[(columns[p][:, None] - allowed[None, :]).abs().argmin(1)]
         return torch.stack(columns, 1)
 
 

@@ -3,10 +3,10 @@
 "harmonic" (shipped): z = [pitch, level, timbre...]. The encoder finds the pitch by subharmonic
 summation on a log-frequency axis and the level from the total power; the timbre axes see the
 level-normalised spectrum through convolutions max-pooled over frequency, so they are blind to where it
-sits. The decoder makes the power of sine components on a log-frequency grid relative to the pitch and
-measures them with the feature extractor's own response to a sine, so moving the pitch axis moves every
-partial and nothing else has to. No labels are involved: these are priors about what a steady pitched
-note is, as convolutions are a prior about images.
+sits. The decoder shares the power the level axis sets among sine components on a log-frequency grid
+relative to the pitch and measures them with the feature extractor's own response to a sine, so moving
+the pitch axis moves every partial and nothing else has to. No labels are involved: these are priors
+about what a steady pitched note is, as convolutions are a prior about images.
 
 "mlp": plain fully connected encoder and decoder, for comparison (MODEL_CARD.md).
 """
@@ -136,7 +136,9 @@ class PartialsDecoder(nn.Module):
         self.level_affine = nn.Parameter(torch.tensor([-4.0, 1.0]))
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        log_power = 4.0 * self.template(z[:, 2:])  # natural log of each component's power
+        # natural log of each component's share of the power: the level axis alone sets the total, as the
+        # encoder reads it
+        log_power = torch.log_softmax(4.0 * self.template(z[:, 2:]), dim=1)
         pitch = self.pitch_affine[0] + self.pitch_affine[1] * z[:, :1]
         u = ((pitch + self.relative[None, :]) - np.log2(TABLE_LOW_HZ)) * TABLE_PER_OCTAVE
         u = u.clamp(0.0, self.table.shape[0] - 1.001)

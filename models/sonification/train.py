@@ -109,7 +109,8 @@ def train(settings: Settings, out_dir: Path) -> dict:
             readings.append(LatentReading.fit(PARAM_NAMES.index(D.SOUND_FACTOR_PARAM[factor]), axis, sign, z_sounds))
     read_on_axis = {r.param: r.axis for r in readings}
     log.info("sound MIG gaps %s; read on latent axes: %s", [round(g, 3) for g in sound_gaps], read_on_axis)
-    head = SynthHead(s.z_sound, own_axes=read_on_axis)
+    head_values = D.sound_param_values(s.variant)
+    head = SynthHead(s.z_sound, own_axes=read_on_axis, values=head_values)
     history["head"] = train_head(head, z_sounds, sound_units, s.head_steps, s.seed + 2)
     head.eval()
     pairs, pair_meta = [], []
@@ -148,6 +149,7 @@ def train(settings: Settings, out_dir: Path) -> dict:
     onnx_diff = export_all(modules, examples, out_dir)
     log.info("onnx max |ort - torch| %s", onnx_diff)
     torch.save({"settings": asdict(s), "head_own_axes": sorted(read_on_axis.items()),
+                "head_values": {str(p): list(v) for p, v in head_values.items()},
                 **{k: m.state_dict() for k, m in modules.items()}}, out_dir / "weights.pt")
 
     meta = {
