@@ -13,6 +13,8 @@ about what a steady pitched note is, as convolutions are a prior about images.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import torch
 from torch import nn
@@ -49,6 +51,7 @@ def _gather(values: torch.Tensor, left: torch.Tensor, weight: torch.Tensor) -> t
     return out.reshape(values.shape[0], *left.shape)
 
 
+@functools.cache
 def sine_response_table() -> np.ndarray:
     """(G, 64) natural log of the mel band powers (relative to the 0 dB reference) that the feature
     extractor measures for a unit sine, at G frequencies TABLE_PER_OCTAVE per octave from 5 Hz to Nyquist."""
@@ -127,7 +130,8 @@ class PartialsDecoder(nn.Module):
 
     def __init__(self, z_dim: int, octaves_below: float = 3.0, octaves_above: float = 6.5, hidden: int = 256) -> None:
         super().__init__()
-        self.register_buffer("table", torch.from_numpy(sine_response_table()), persistent=False)
+        # the table is computed once per process and copied, so no decoder can change another's
+        self.register_buffer("table", torch.from_numpy(sine_response_table().copy()), persistent=False)
         relative = torch.arange(-octaves_below, octaves_above, 1.0 / PER_OCTAVE)
         self.register_buffer("relative", relative, persistent=False)
         self.template = nn.Sequential(nn.Linear(z_dim - 2, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
