@@ -1,4 +1,4 @@
-from runtime.cli import main
+from tools.cli import main
 
 if __name__ == "__main__":
     main()

@@ -14,17 +14,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from runtime.cameras import CameraSource, open_source, resolve_auto
 from runtime.clock import FixedStep, now
 from runtime.config import ConfigError, window_size
-from runtime.display import Display, open_display
+from runtime.devices.cameras import CameraSource
+from runtime.devices.display import Display, open_display
+from runtime.devices.sources import open_source, resolve_auto
 from runtime.engines import Engines
 from runtime.errors import StartupError
-from runtime.frames import ControlMessage, Inputs, Outputs, SoundCommand
+from runtime.frames import ControlMessage, Inputs, Outputs
 from runtime.gfx import Graphics
-from runtime.installation import Installation
+from runtime.installation.kiosk import Installation
 from runtime.scene_manager import SceneManager
 from runtime.stats import FrameStats
+from sound.commands import SoundCommand
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +45,7 @@ class RunOptions:
     screenshot: Path | None = None
     record_video: Path | None = None
     seconds: float = 0.0  # stop after this many seconds (0: no limit)
-    record: Path | None = None  # run --record DIR: what the show sensed and sent (runtime/recording.py)
+    record: Path | None = None  # run --record DIR: what the show sensed and sent (runtime/installation/recording.py)
 
 
 @dataclass
@@ -79,7 +81,7 @@ class App:
         self._mic: Any = None
         self._last_error_log = 0.0
         self._screenshot_requested = False
-        # Heartbeat, kiosk, attract loop, recording and replay (runtime/installation.py).
+        # Heartbeat, kiosk, attract loop, recording and replay (runtime/installation/kiosk.py).
         self.installation = Installation(self)
 
     # --- setup ------------------------------------------------------------------------------

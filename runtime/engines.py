@@ -12,20 +12,20 @@ from typing import Any
 
 from runtime.clock import now
 from runtime.frames import ControlMessage, OscMessage, Outputs, Person
-from runtime.osc_schema import mic_message, person_event, person_message
+from runtime.osc.schema import mic_message, person_event, person_message
 
 log = logging.getLogger(__name__)
 
 
 class Engines:
     def __init__(self, cfg: dict[str, Any]) -> None:
-        from runtime.audio import AudioEngine
-        from runtime.microphone import Microphone
-        from runtime.osc_in import ControlServer
-        from runtime.osc_out import OscOut
+        from runtime.devices.microphone import Microphone
+        from runtime.osc.control import ControlServer
+        from runtime.osc.send import OscOut
+        from sound.engine import AudioEngine
 
         self.cfg = cfg
-        self.audio = AudioEngine(cfg["audio"])
+        self.audio = AudioEngine(cfg["audio"], now=now)
         self.mic = Microphone(cfg["microphone"]) if cfg["microphone"].get("enabled", True) else None
         self.osc_out = OscOut(cfg["osc"])
         self.control = ControlServer(cfg["osc"])
@@ -33,8 +33,8 @@ class Engines:
         self.people: list[Person] = []
         self.people_t = 0.0  # capture time of the frame the people come from
         self._last_submitted: tuple[str, int] | None = None
-        self.recorder: Any = None  # runtime.recording.Recorder: hears the control messages and the OSC
-        self.replay: Any = None  # runtime.replay.Replay: supplies the recorded control messages
+        self.recorder: Any = None  # runtime.installation.recording.Recorder: hears the control messages and the OSC
+        self.replay: Any = None  # runtime.installation.replay.Replay: supplies the recorded control messages
         self._pending_events: list[OscMessage] = []
 
     def start(self) -> list[str]:

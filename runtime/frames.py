@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from sound.commands import SoundCommand
+
 
 @dataclass(frozen=True, slots=True)
 class CameraFrame:
@@ -55,8 +57,8 @@ class Inputs:
     dt: float  # fixed update step in seconds
     frames: dict[str, CameraFrame | None] = field(default_factory=dict)  # newest per named camera
     camera_status: dict[str, str] = field(default_factory=dict)  # "ok" | "lost: reason" | ...
-    people: list[Any] = field(default_factory=list)  # runtime.perception Person objects
-    audio: Any = None  # runtime.microphone features (or None when there is no microphone)
+    people: list[Person] = field(default_factory=list)  # tracked visitors, ids stable
+    audio: Any = None  # runtime.devices.microphone features (or None when there is no microphone)
     control: list[ControlMessage] = field(default_factory=list)
 
     @property
@@ -69,18 +71,7 @@ class Inputs:
 class OscMessage:
     address: str
     args: tuple[Any, ...]
-    stream: str = "events"  # which stream a target subscribes to (see sound/OSC.md)
-
-
-@dataclass(slots=True)
-class SoundCommand:
-    """A request to the sound engine. Scenes never talk to pyo; they emit these."""
-
-    op: str  # "play" | "release" | "set" | "hit"
-    instrument: str = ""
-    key: str = ""  # voice key, e.g. "person-3": the same key addresses the same voice
-    params: dict[str, float] = field(default_factory=dict)
-    ramp: float = 0.05  # seconds over which continuous parameters move
+    stream: str = "events"  # which stream a target subscribes to (see runtime/osc/OSC.md)
 
 
 class Outputs:

@@ -1,6 +1,6 @@
 """The scene-facing sound API: SoundCommand(play / release / set / hit) onto the instruments.
 
-Scenes emit data (runtime.frames.SoundCommand); this layer owns the pyo graph. A command that
+Scenes emit data (sound.commands.SoundCommand); this layer owns the pyo graph. A command that
 names an unknown instrument or parameter is dropped with a clear message in `errors`, never raised.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-from runtime.frames import SoundCommand
+from sound.commands import SoundCommand
 from sound.fm_voice import FmInstrument
 from sound.grains import GrainInstrument
 from sound.instrument import Instrument

@@ -22,7 +22,7 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 @pytest.fixture(scope="session")
 def display():
     """One offscreen GL window for the whole session (SDL allows one per process)."""
-    from runtime.display import open_display
+    from runtime.devices.display import open_display
 
     d = open_display("headless", (640, 360))
     yield d

@@ -7,9 +7,9 @@ import time
 import numpy as np
 
 from runtime.app import App, RunOptions
-from runtime.attract import ATTRACT, LIVE, AttractLoop, AttractStep
 from runtime.config import load
 from runtime.frames import Person
+from runtime.installation.attract import ATTRACT, LIVE, AttractLoop, AttractStep
 from runtime.scene import Scene
 
 
@@ -112,7 +112,7 @@ def test_app_plays_the_attract_loop_and_returns_to_the_live_scene(display):
         probe = app.scenes.current
         assert probe.name == "test-attract-probe" and app.installation.attract.attracting
         # The scene sees virtual visitors walking the empty room, and the avatar is asked to greet.
-        from scenes.pose_space.virtual_visitors import VirtualVisitors
+        from runtime.devices.virtual_visitors import VirtualVisitors
 
         assert probe.seen[-1] == [p.id for p in VirtualVisitors(2, 7).step(0.0)] and len(probe.seen[-1]) == 2
         assert [(m.address, m.args) for m in probe.control] == [("/sign", ("hamflathand",))]

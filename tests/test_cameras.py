@@ -10,8 +10,9 @@ import cv2
 import numpy as np
 import pytest
 
-from runtime.cameras import Transform, open_source, resolve_auto
 from runtime.config import defaults
+from runtime.devices.cameras import Transform
+from runtime.devices.sources import open_source, resolve_auto
 from tests.conftest import wait_for
 
 CAM = defaults()["cameras"]["main"]

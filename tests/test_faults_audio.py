@@ -17,11 +17,11 @@ from tests.conftest import drive
 pytestmark = pytest.mark.jack
 
 try:
-    from runtime.audio import AudioEngine  # noqa: F401
-    from runtime.microphone import Microphone
+    from runtime.devices.microphone import Microphone
+    from sound.engine import AudioEngine  # noqa: F401
     from tests.sound_support import jack_server
 except ImportError as exc:  # the sound engine is another area's; without it there is nothing to test
-    pytest.skip(f"runtime.audio.AudioEngine or the sound test support is not there: {exc}", allow_module_level=True)
+    pytest.skip(f"sound.engine.AudioEngine or the sound test support is not there: {exc}", allow_module_level=True)
 
 
 class Tone(Scene):

@@ -10,8 +10,8 @@ import time
 import numpy as np
 
 from runtime.app import App, RunOptions
-from runtime.cameras import CameraSource
 from runtime.config import load
+from runtime.devices.cameras import CameraSource
 from runtime.scene import Scene
 from tests.conftest import drive
 from tests.test_cameras import make_video

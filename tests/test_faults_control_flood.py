@@ -18,7 +18,7 @@ import numpy as np
 
 from runtime.app import App, RunOptions
 from runtime.config import load
-from runtime.osc_codec import encode_message
+from runtime.osc.codec import encode_message
 from runtime.scene import Scene
 from tests.conftest import free_port
 

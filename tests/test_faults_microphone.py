@@ -34,7 +34,7 @@ TONE_HZ = 48000 / 200  # jack_simple_client: a 200-sample sine table at 48 kHz
 # to stop; then it stops the microphone and leaves through the normal interpreter exit.
 SHOW = """
 import json, sys, threading, time
-from runtime.microphone import Microphone
+from runtime.devices.microphone import Microphone
 mic = Microphone({"stall_seconds": 0.5, "retry_max_seconds": 1.0})
 stop = threading.Event()
 threading.Thread(target=lambda: (sys.stdin.readline(), stop.set()), daemon=True).start()
@@ -178,7 +178,7 @@ def test_microphone_loses_the_server_comes_back_by_itself_and_the_show_exits_cle
 def test_a_capture_that_goes_silent_is_replaced_and_the_tone_is_heard_again(jack):
     """A device that stops delivering without any error (a frozen driver, here: the capture process
     stopped with SIGSTOP) is lost after stall_seconds; its process is killed and a new one opens the input."""
-    from runtime.microphone import Microphone
+    from runtime.devices.microphone import Microphone
 
     mic = Microphone({"stall_seconds": 0.5, "retry_max_seconds": 1.0})
     tone = None

@@ -13,7 +13,7 @@ import pytest
 
 from runtime.app import App, RunOptions
 from runtime.config import ConfigError, load
-from runtime.osc_codec import encode_message
+from runtime.osc.codec import encode_message
 from tests.conftest import ROOT, free_port
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from runtime.config import load
-from runtime.supervisor import Supervisor
+from runtime.installation.supervisor import Supervisor
 from tests.conftest import ROOT
 
 HANG_SECONDS = 1.5
@@ -106,7 +106,7 @@ def test_a_hanging_show_is_killed_and_restarted(tmp_path):
 
 @pytest.mark.parametrize("spec", ["crash-after:x", "explode-after:3", "hang-after:3:1:2"])
 def test_a_bad_fault_spec_is_refused(spec):
-    from runtime.heartbeat import Fault
+    from runtime.installation.heartbeat import Fault
 
     with pytest.raises(ValueError, match="expected crash-after:N"):
         Fault.parse(spec)

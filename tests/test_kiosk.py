@@ -36,7 +36,7 @@ def test_kiosk_config_is_valid_and_locks_the_show():
 
 
 def test_kiosk_greeting_is_valid_hamnosys():
-    from scenes.signing.hamnosys import parse
+    from signlang.hamnosys import parse
 
     sign = parse(load(KIOSK)["attract"]["greeting"])
     assert sign is not None

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from pythonosc.osc_message_builder import OscMessageBuilder
 
-from runtime.osc_codec import encode_bundle, encode_message
-from runtime.osc_in import ControlServer
+from runtime.osc.codec import encode_bundle, encode_message
+from runtime.osc.control import ControlServer
 from tests.conftest import wait_for
 
 

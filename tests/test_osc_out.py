@@ -12,7 +12,7 @@ from pythonosc.osc_message import OscMessage as PyOscMessage
 
 from runtime import clock
 from runtime.frames import OscMessage, Person
-from runtime.osc_out import OscOut, mic_message, person_event, person_message, sonify_message
+from runtime.osc.send import OscOut, mic_message, person_event, person_message, sonify_message
 
 
 def receiver() -> socket.socket:
@@ -143,7 +143,7 @@ def test_absent_refusing_and_unresolvable_targets_never_block_or_raise():
 
 
 def test_mic_and_bad_scene_message_are_handled():
-    from runtime.microphone import MicFeatures
+    from runtime.devices.microphone import MicFeatures
 
     rx = receiver()
     out = OscOut({"targets": [{"name": "a", "port": rx.getsockname()[1]}]})
@@ -163,7 +163,7 @@ def test_mic_and_bad_scene_message_are_handled():
 
 def test_config_sections_drive_sender_and_control_server():
     from runtime import config
-    from runtime.osc_in import ControlServer
+    from runtime.osc.control import ControlServer
 
     rx = receiver()
     cfg = config.validate({"osc": {"control_port": 0, "targets": [
@@ -185,7 +185,7 @@ def test_config_sections_drive_sender_and_control_server():
 
 def test_sound_check_reports_each_item_with_a_reason():
     from runtime import config
-    from sound.check import check_sound
+    from tools.check import check_sound
 
     cfg = config.validate({"audio": {"backend": "portaudio"}, "microphone": {"enabled": True, "device": "zzz"},
                            "osc": {"control_port": 0, "targets": [{"name": "bad", "host": "no-such.invalid",

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from runtime.perception import landmarks as lm
-from runtime.perception.angles import ANGLE_NAMES, joint_angles
+from body import landmarks as lm
+from body.angles import ANGLE_NAMES, joint_angles
 
 
 def standing(arms_out: bool = False) -> np.ndarray:

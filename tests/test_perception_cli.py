@@ -23,7 +23,7 @@ def _run(*args: str) -> subprocess.CompletedProcess:
 
 def _call(capsys, *args: str) -> tuple[int, str, str]:
     """The same command in this process (faster: MediaPipe is already loaded)."""
-    from runtime.cli import main
+    from tools.cli import main
 
     with pytest.raises(SystemExit) as done:
         main(["pose", "detect", *args])

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
+from body import landmarks as lm
 from runtime.frames import CameraFrame, Person
-from runtime.perception import landmarks as lm
 from runtime.perception import samples
 from runtime.perception.features import FeatureExtractor, FeatureParams, normalised_pose
 from tests.test_perception_angles import standing

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import torch
 
+from body.postures import posture_names
 from models.postures import train as train_mod
+from models.postures.classifier import DEFAULT_MODEL, PostureClassifier
 from models.postures.dataset import make_dataset
 from models.postures.evaluate import metrics
 from models.postures.features import feature_matrix
-from scenes.pose_space.classifier import DEFAULT_MODEL, PostureClassifier
-from scenes.pose_space.postures import posture_names
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +59,7 @@ def test_real_photographs_are_no_posture():
     camera, a portrait with a helmet, a seated portrait. Real MediaPipe finds them; the classifier
     must not invent a posture."""
     pytest.importorskip("mediapipe")
-    from scenes.pose_space.cli import classify_landmarks, detect_landmarks, load_image
+    from tools.posture import classify_landmarks, detect_landmarks, load_image
 
     if not DEFAULT_MODEL.is_file():
         pytest.skip(f"{DEFAULT_MODEL} not built")

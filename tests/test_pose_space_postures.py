@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from body import body_model as bm
+from body.angles import ANGLE_NAMES, joint_angles
+from body.postures import REFERENCE_ANGLES, load_postures, load_sequences, parse_postures
 from models.postures.features import angle_matrix, feature_matrix
-from runtime.perception.angles import ANGLE_NAMES, joint_angles
-from scenes.pose_space import body_model as bm
-from scenes.pose_space.postures import REFERENCE_ANGLES, load_postures, load_sequences, parse_postures
 
 YOGA_FIRST = ("mountain", "tree", "warrior_1", "warrior_2", "warrior_3", "triangle", "chair", "downward_dog",
               "cobra", "plank", "child", "cat", "cow", "bridge", "boat")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scenes.pose_space import body_model as bm
+from body import body_model as bm
+from body.assessment import assess, measured_angles
+from body.postures import load_postures
 from scenes.pose_space.hold import PostureHold
-from scenes.pose_space.postures import load_postures
-from scenes.pose_space.quality import assess, measured_angles
 
 
 def _assess(name, change, yaw=30.0, mirrored=False):

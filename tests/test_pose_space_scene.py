@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from body import body_model as bm
+from body.postures import load_postures
+from runtime.devices.mic_features import MicFeatures
+from runtime.devices.virtual_visitors import VirtualVisitors
 from runtime.frames import Inputs, Outputs, Person
-from runtime.mic_features import MicFeatures
-from scenes.pose_space import body_model as bm
-from scenes.pose_space.postures import load_postures
 from scenes.pose_space.scene import PoseSpaceScene
-from scenes.pose_space.virtual_visitors import VirtualVisitors
 
 DT = 1 / 30
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from scenes.pose_space import body_model as bm
+from body import body_model as bm
+from body.postures import load_postures
+from runtime.devices.virtual_visitors import VirtualVisitors
 from scenes.pose_space.gallery import Gallery, SequenceGuide
-from scenes.pose_space.postures import load_postures
-from scenes.pose_space.virtual_visitors import VirtualVisitors
 
 
 def test_virtual_visitors_keep_their_ids_and_move():

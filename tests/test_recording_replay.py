@@ -13,9 +13,9 @@ import pytest
 
 from runtime.app import App, RunOptions
 from runtime.config import ConfigError, load
-from runtime.mic_features import FeatureExtractor
-from runtime.osc_codec import encode_message
-from runtime.replay import Recording, Replay, ReplayError
+from runtime.devices.mic_features import FeatureExtractor
+from runtime.installation.replay import Recording, Replay, ReplayError
+from runtime.osc.codec import encode_message
 from runtime.scene import Scene
 from tests.conftest import free_port
 from tests.test_cameras import make_video
@@ -57,7 +57,7 @@ def make_cfg(*overrides: str) -> dict:
 
 def record_live(display, folder: Path, video: Path, seconds: float = 1.5) -> None:
     """A live run: a video camera, people as perception would report them, control packets."""
-    from scenes.pose_space.virtual_visitors import VirtualVisitors
+    from runtime.devices.virtual_visitors import VirtualVisitors
 
     cfg = make_cfg(f'cameras.main.spec="video:{video}"')
     app = App(cfg, RunOptions(record=folder), display=display)
@@ -233,7 +233,7 @@ def test_cli_records_and_replays(tmp_path):
 
 def test_a_slow_disk_drops_camera_frames_and_never_slows_the_loop(tmp_path):
     from runtime.frames import CameraFrame
-    from runtime.recording import Recorder
+    from runtime.installation.recording import Recorder
 
     cfg = load(None, ["recording.queue=2"])
     recorder = Recorder(tmp_path / "slow", cfg)

@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from scenes.signing.animator import Animation, animate, rest_frame
-from scenes.signing.export import load_npz, load_pose_frames, save
-from scenes.signing.scene import load_examples
-from scenes.signing.skeleton import (
+from signlang.animator import Animation, animate, rest_frame
+from signlang.examples import load_examples
+from signlang.pose_file import load_npz, load_pose_frames, save
+from signlang.skeleton import (
     CHIN,
     FINGER_JOINTS,
     FOREHEAD,
@@ -180,8 +180,8 @@ def test_export_npz_and_pose_round_trip(tmp_path):
 def test_real_lexicon_sample_animates(shared_data):
     import json
 
-    from scenes.signing.hamnosys import HamNoSysError, parse
-    from scenes.signing.hamnosys.coverage import transcription
+    from signlang.hamnosys import HamNoSysError, parse
+    from signlang.hamnosys.coverage import transcription
 
     lines = (shared_data / "hamnosys" / "lexicon_dev.jsonl").read_text(encoding="utf-8").splitlines()
     done = 0
@@ -209,7 +209,7 @@ def test_alternating_symmetry_puts_the_hands_out_of_phase():
 
 
 def test_locations_follow_the_body_proportions():
-    from scenes.signing.skeleton import BodyProportions
+    from signlang.skeleton import BodyProportions
 
     tall = BodyProportions(neck=0.4, head_height=0.7, forearm=0.72)
     anim = animate("hamfinger2,hamextfingerui,hampalml,hamchin,hamtouch", body=tall)
@@ -219,7 +219,7 @@ def test_locations_follow_the_body_proportions():
 
 
 def test_raised_hand_keeps_its_elbow_on_its_own_side():
-    from scenes.signing.skeleton import R_ELBOW, R_SHOULDER
+    from signlang.skeleton import R_ELBOW, R_SHOULDER
 
     for site in ("hamforehead", "hamear", "hamhead,hamlrbeside"):
         frame = held_frame(animate(f"hamfinger2,hamextfingeru,hampalml,{site},hamclose"))

@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 
-from scenes.signing import cli
+from tools import hamnosys as cli
 
 
 def run(argv: list[str]) -> int:

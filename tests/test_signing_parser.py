@@ -7,7 +7,8 @@ import random
 
 import pytest
 
-from scenes.signing.hamnosys import (
+from signlang.examples import load_examples
+from signlang.hamnosys import (
     HamNoSysError,
     names_of,
     parse,
@@ -17,9 +18,8 @@ from scenes.signing.hamnosys import (
     to_unicode,
     tokenize,
 )
-from scenes.signing.hamnosys.tree import Movement, Repetition, SplitHands
-from scenes.signing.scene import load_examples
-from scenes.signing.symbols import BY_NAME, SYMBOLS, TABLE_PATH
+from signlang.hamnosys.tree import Movement, Repetition, SplitHands
+from signlang.symbols import BY_NAME, SYMBOLS, TABLE_PATH
 
 LEXICON = "hamnosys/lexicon_dev.jsonl"
 
@@ -188,7 +188,7 @@ def test_unknown_names_get_the_nearest_valid_names():
 
 
 def _lexicon_texts(shared_data, n: int | None = None) -> list[str]:
-    from scenes.signing.hamnosys.coverage import transcription
+    from signlang.hamnosys.coverage import transcription
 
     lines = (shared_data / LEXICON).read_text(encoding="utf-8").splitlines()
     texts = [transcription(json.loads(line)) for line in lines if line.strip()]
@@ -228,7 +228,7 @@ def test_sigml_gloss_is_read():
 
 
 def test_coverage_on_the_real_lexicon(shared_data):
-    from scenes.signing.hamnosys.coverage import coverage
+    from signlang.hamnosys.coverage import coverage
 
     report = coverage(shared_data / LEXICON)
     assert report.total == 4611
@@ -320,7 +320,7 @@ def test_nested_brackets_parse_in_linear_time_and_too_deep_nesting_is_an_error()
 
 
 def test_the_examples_show_every_part_of_the_grammar():
-    from scenes.signing.hamnosys.grammar import ARCS, CLOCKS, ELLIPSES, INCDEC, MANNERS, SIZES, WAVES
+    from signlang.hamnosys.grammar import ARCS, CLOCKS, ELLIPSES, INCDEC, MANNERS, SIZES, WAVES
 
     seen: set[str] = set()
 

@@ -8,7 +8,7 @@ import pytest
 
 from runtime.frames import ControlMessage, Inputs, Outputs
 from scenes.signing.scene import SKIN, SigningScene
-from scenes.signing.skeleton import HEAD, L_WRIST, R_WRIST, RIGHT_HAND
+from signlang.skeleton import HEAD, L_WRIST, R_WRIST, RIGHT_HAND
 
 DT = 1 / 60
 
@@ -176,7 +176,7 @@ def test_demo_signs_the_examples_when_idle(gfx):
 
 
 def test_pose_stream_encodes_as_osc_with_the_avatar_joints(scene):
-    from runtime.osc_codec import decode_message, encode_message
+    from runtime.osc.codec import decode_message, encode_message
 
     scene.enqueue("hamfinger2,hamextfingerui,hampalml,hamchin,hamtouch", "CHIN")
     wait_ready(scene)
@@ -187,13 +187,13 @@ def test_pose_stream_encodes_as_osc_with_the_avatar_joints(scene):
     joints = np.array(args[2:], np.float32).reshape(59, 2)
     assert np.allclose(joints, scene.pose, atol=1e-5)
     # The streamed chin and the right index fingertip are where the sign put them: touching.
-    from scenes.signing.skeleton import CHIN
+    from signlang.skeleton import CHIN
 
     assert np.linalg.norm(joints[RIGHT_HAND : RIGHT_HAND + 21] - joints[CHIN], axis=1).min() < 0.06
 
 
 def test_a_sigml_document_queues_each_sign_with_its_gloss(scene, tmp_path):
-    from scenes.signing.hamnosys import to_sigml
+    from signlang.hamnosys import to_sigml
 
     doc = "<sigml>\n" + to_sigml(["hamfist", "hamextfingero", "hampalmd", "hamchest"], "ONE") + "\n" + \
         to_sigml(["hamflathand", "hamextfingeru", "hampalml", "hamchin"], "TWO") + "\n</sigml>\n"

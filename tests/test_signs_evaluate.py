@@ -64,7 +64,7 @@ def test_eval_cli_says_what_is_missing(tmp_path, capsys):
 def test_eval_cli_scores_pose_recordings_with_missing_keypoints(tmp_path, capsys):
     from models.signs.corpus import example_transcriptions
     from models.signs.pose_corpus import write_pose
-    from scenes.signing.animator import animate
+    from signlang.animator import animate
 
     assert DEFAULT_MODEL.exists(), f"the shipped model is missing: {DEFAULT_MODEL}"
     rng = np.random.default_rng(0)

@@ -14,10 +14,11 @@ from models.signs.corpus import CorpusSettings, build_corpus, example_transcript
 from models.signs.data import split_of
 from models.signs.export import export_onnx
 from models.signs.generator import DEFAULT_MODEL, LearnedSigner, upsample
+from models.signs.model import load_trained
 from models.signs.tokenizer import HamNoSysTokenError, HamNoSysTokenizer
-from models.signs.train import PRESETS, load_trained, train
-from scenes.signing.animator import animate
-from scenes.signing.skeleton import JOINTS
+from models.signs.train import PRESETS, train
+from signlang.animator import animate
+from signlang.skeleton import JOINTS
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +119,7 @@ def test_signer_never_fails_otherwise_on_any_text(tiny_onnx):
 
 
 def test_signer_gives_the_scene_an_animation_at_its_rate_and_speed(tiny_onnx):
-    from scenes.signing.hamnosys import parse
+    from signlang.hamnosys import parse
 
     signer = LearnedSigner(tiny_onnx[0])
     tree = parse("hamflathand,hamextfingeru,hampalml,hamchin")

@@ -9,7 +9,7 @@ import pytest
 
 from models.signs.pose_corpus import PoseCorpusError, load_pose, load_pose_corpus, write_pose
 from models.signs.tokenizer import HamNoSysTokenizer
-from scenes.signing.skeleton import JOINTS
+from signlang.skeleton import JOINTS
 
 L_SHOULDER, R_SHOULDER = JOINTS.index("left_shoulder"), JOINTS.index("right_shoulder")
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from models.signs.tokenizer import BOS, EOS, SPECIAL_TOKENS, HamNoSysTokenError, HamNoSysTokenizer
-from scenes.signing.symbols import SYMBOLS
+from signlang.symbols import SYMBOLS
 
 
 @pytest.fixture(scope="module")

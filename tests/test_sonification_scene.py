@@ -8,7 +8,7 @@ import pytest
 
 from models.sonification.runtime_model import SHIPPED_DIR
 from runtime.frames import CameraFrame, Inputs, Outputs, Person
-from runtime.osc_codec import decode_message, encode_message
+from runtime.osc.codec import decode_message, encode_message
 
 pytestmark = pytest.mark.skipif(not (SHIPPED_DIR / "meta.json").is_file(),
                                 reason="no shipped sonification model (python -m models.sonification.train)")
@@ -95,7 +95,7 @@ def test_first_update_plays_then_sets_and_osc_parses():
         address, args = decode_message(encode_message(message.address, message.args))
         decoded.setdefault(address, []).append(args)
     assert [a[0] for a in decoded["/sala/sonify"]] == ["freq", "amp", "ratio", "index", "brightness"]
-    assert all(0.0 <= a[1] <= 1.0 for a in decoded["/sala/sonify"])  # normalised, as sound/OSC.md says
+    assert all(0.0 <= a[1] <= 1.0 for a in decoded["/sala/sonify"])  # normalised, as runtime/osc/OSC.md says
     (params,) = decoded["/sala/sonification/params"]
     assert len(params) == 5 and 110.0 <= params[0] <= 880.0
     assert params[0] == pytest.approx(second.sound[0].params["freq"], rel=1e-5)

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from scipy.io import wavfile
 
-from runtime.audio import AudioEngine
-from runtime.frames import SoundCommand
+from sound.commands import SoundCommand
+from sound.engine import AudioEngine
 from tests.sound_support import peak_hz as support_peak_hz
 
 SR = 48000

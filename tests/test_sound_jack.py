@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from runtime import clock
-from runtime.audio import AudioEngine
-from runtime.frames import SoundCommand
-from runtime.microphone import Microphone
+from runtime.devices.microphone import Microphone
+from sound.commands import SoundCommand
+from sound.engine import AudioEngine
 from sound.jack_dummy import JackDummy
 from tests.sound_support import jack_server
 

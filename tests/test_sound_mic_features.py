@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from runtime.mic_features import FeatureExtractor, mel_filterbank, yin
-from runtime.microphone import Microphone
+from runtime.devices.mic_features import FeatureExtractor, mel_filterbank, yin
+from runtime.devices.microphone import Microphone
 
 SR = 48000
 

@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from runtime.osc_schema import OUT_ADDRESSES, SCENE_ADDRESSES
+from runtime.osc.schema import OUT_ADDRESSES, SCENE_ADDRESSES
 from sound.max.build_maxpat import PATCH, build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,9 +27,9 @@ def test_maxpat_is_current_valid_and_routes_every_address():
 
 
 def test_osc_md_documents_every_address_and_control_message():
-    doc = (ROOT / "sound" / "OSC.md").read_text()
+    doc = (ROOT / "runtime" / "osc" / "OSC.md").read_text()
     for address in OUT_ADDRESSES + SCENE_ADDRESSES:
-        assert f"`{address}`" in doc, f"{address} is not documented in sound/OSC.md"
+        assert f"`{address}`" in doc, f"{address} is not documented in runtime/osc/OSC.md"
     for control in ("/sala/scene", "/sala/param", "/sign", "/ping", "/pong", "/sala/volume", "/sala/next"):
         assert f"`{control}" in doc, control
 

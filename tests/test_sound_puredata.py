@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 from runtime import clock
+from runtime.devices.microphone import MicFeatures
 from runtime.frames import Person
-from runtime.microphone import MicFeatures
-from runtime.osc_codec import encode_message
-from runtime.osc_out import OscOut, mic_message, person_event, person_message, posture_event
+from runtime.osc.codec import encode_message
+from runtime.osc.send import OscOut, mic_message, person_event, person_message, posture_event
 
 PATCH = Path(__file__).resolve().parent.parent / "sound" / "puredata" / "sala_receive.pd"
 

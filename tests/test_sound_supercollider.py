@@ -18,8 +18,8 @@ from scipy.io import wavfile
 
 from runtime import clock
 from runtime.frames import Person
-from runtime.osc_codec import decode_packet, encode_bundle, encode_message
-from runtime.osc_out import OscOut, person_event, person_message
+from runtime.osc.codec import decode_packet, encode_bundle, encode_message
+from runtime.osc.send import OscOut, person_event, person_message
 from sound.supercollider.bridge import FIRST_NODE, ScsynthBridge, pose_to_params
 from sound.supercollider.defs import SYNTHDEF_DIR, compiled
 from sound.supercollider.synthdef import parse_synthdef_file
@@ -208,7 +208,7 @@ def test_live_scsynth_plays_the_pose_stream_through_the_bridge(jack, scsynth):
 def _hear_the_pose(jack, out: OscOut, person: Person) -> None:
     """scsynth's right output into the microphone: the remaining visitor's pitch is the one the pose
     asks for, and follows the hand when it rises."""
-    from runtime.microphone import Microphone
+    from runtime.devices.microphone import Microphone
 
     before = set(jack.ports())
     mic = Microphone({})

@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 
 from runtime.config import ConfigError, load
-from runtime.osc_codec import decode_packet
-from runtime.supervisor import Backoff, Schedule, Supervisor, in_window, next_daily, setup_logging
+from runtime.installation.supervisor import Backoff, Schedule, Supervisor, in_window, next_daily, setup_logging
+from runtime.osc.codec import decode_packet
 from tests.conftest import ROOT, wait_for
 
-# A stand-in show: beats like the app loop does, through the real runtime.heartbeat.
-BEATING_CHILD = [sys.executable, "-c", "import time\nfrom runtime.heartbeat import Heartbeat\n"
+# A stand-in show: beats like the app loop does, through the real runtime.installation.heartbeat.
+BEATING_CHILD = [sys.executable, "-c", "import time\nfrom runtime.installation.heartbeat import Heartbeat\n"
                  "hb = Heartbeat.from_env()\nfor i in range(10**6):\n"
                  "    hb.beat(i, 30.0, 2, 'stub', 33.3)\n    time.sleep(0.02)\n"]
 

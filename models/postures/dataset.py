@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from body import body_model as bm
+from body.angles import ANGLE_NAMES
+from body.postures import NONE_LABEL, REFERENCE_ANGLES, Posture, load_postures
 from models.postures.features import angle_matrix
-from runtime.perception.angles import ANGLE_NAMES
-from scenes.pose_space import body_model as bm
-from scenes.pose_space.postures import NONE_LABEL, REFERENCE_ANGLES, Posture, load_postures
 
 _REF_IDX = [ANGLE_NAMES.index(n) for n in REFERENCE_ANGLES]
 

@@ -38,8 +38,8 @@ def metrics(y_true: np.ndarray, y_pred: np.ndarray, classes: list[str]) -> dict:
 
 
 def evaluate(model: Path = MODEL_FILE, seed: int | None = None, per_class: int = 150) -> dict:
+    from models.postures.classifier import PostureClassifier
     from models.postures.dataset import make_dataset
-    from scenes.pose_space.classifier import PostureClassifier
 
     if seed is None:
         seed = int(time.time() * 1000) % 1_000_000 + 1000

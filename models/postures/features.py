@@ -1,17 +1,17 @@
 """Feature vectors of a pose for the posture classifier (the same code at training and run time).
 
-Per person: the joint angles of runtime.perception.angles in 3D (with MediaPipe's z) and in the
+Per person: the joint angles of body.angles in 3D (with MediaPipe's z) and in the
 image plane, the 33 landmarks centred on the mid-hip and scaled by the body's size, and their
 visibilities. Angles are computed here in batches with the same definitions as
-`runtime.perception.angles.joint_angles` (a test holds them equal).
+`body.angles.joint_angles` (a test holds them equal).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from runtime.perception import landmarks as lm
-from runtime.perception.angles import ANGLE_NAMES, THREE_POINT
+from body import landmarks as lm
+from body.angles import ANGLE_NAMES, THREE_POINT
 
 MIN_VISIBILITY = 0.3  # joints below this are treated as missing in the angles
 N_ANGLES = len(ANGLE_NAMES)

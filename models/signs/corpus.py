@@ -73,19 +73,15 @@ def lexicon_transcriptions(path: Path, limit: int | None = None) -> list[Transcr
 
 
 def example_transcriptions() -> list[Transcription]:
-    """The project's example signs (scenes/signing/examples.toml)."""
-    import tomllib
+    """The project's example signs (signlang/examples.toml)."""
+    from signlang.examples import load_examples
 
-    import scenes.signing
-
-    path = Path(scenes.signing.__file__).with_name("examples.toml")
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    return [Transcription(e["hamnosys"], e.get("gloss", ""), f"example:{e.get('gloss', '')}") for e in data["sign"]]
+    return [Transcription(e.hamnosys, e.gloss, f"example:{e.gloss}") for e in load_examples()]
 
 
 def random_body(rng: np.random.Generator, jitter: float):
     """Limb lengths each scaled by a factor around 1 (clipped to +-2 spreads)."""
-    from scenes.signing.skeleton import BodyProportions
+    from signlang.skeleton import BodyProportions
 
     base = BodyProportions()
     changes = {
@@ -102,7 +98,7 @@ def animate_variant(tree, settings: CorpusSettings, rng: np.random.Generator, pl
 
     plain=True animates with the default body, speed and amplitude and no noise (the procedural
     baseline of the evaluation)."""
-    from scenes.signing.animator import animate
+    from signlang.animator import animate
 
     if plain:
         animation = animate(tree, fps=settings.fps)
@@ -138,8 +134,9 @@ def _sources_fingerprint(settings: CorpusSettings) -> str:
     if settings.lexicon is not None:
         stat = Path(settings.lexicon).stat()
         h.update(f"{stat.st_size}:{stat.st_mtime_ns}".encode())
-    for path in sorted((REPO / "scenes" / "signing").rglob("*.py")):
-        h.update(path.read_bytes())
+    for path in sorted((REPO / "signlang").rglob("*")):  # the animator and the notation make the corpus
+        if path.suffix in (".py", ".toml", ".tsv"):
+            h.update(path.read_bytes())
     return h.hexdigest()[:16]
 
 
@@ -166,7 +163,7 @@ def build_corpus(
     The animator runs once per sign (a random body, amplitude, speed); further training variants
     of that sign are retimed copies (another speed) with fresh landmark noise, which costs nothing
     beside the animator's ~0.1 s a sign."""
-    from scenes.signing.hamnosys import HamNoSysError, parse
+    from signlang.hamnosys import HamNoSysError, parse
 
     items = list(transcriptions) if transcriptions is not None else gather_transcriptions(settings)
     samples: list[SignSample] = []

@@ -98,7 +98,7 @@ def learned_method(signer) -> Method:
 
 def procedural_method(fps: float) -> Method:
     from models.signs.corpus import CorpusSettings, animate_variant
-    from scenes.signing.hamnosys import parse
+    from signlang.hamnosys import parse
 
     settings = CorpusSettings(fps=fps)
 

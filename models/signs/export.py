@@ -20,7 +20,7 @@ import onnx
 import torch
 from torch import nn
 
-from models.signs.model import SignMotionModel
+from models.signs.model import SignMotionModel, load_trained
 from models.signs.tokenizer import HamNoSysTokenizer
 
 TOLERANCE = 1e-4
@@ -59,8 +59,6 @@ def check_examples(tokenizer: HamNoSysTokenizer) -> list[list[int]]:
 def export_onnx(checkpoint: Path, out: Path) -> dict:
     """Write the ONNX file and return the largest torch/onnxruntime difference (raises above 1e-4)."""
     import onnxruntime as ort
-
-    from models.signs.train import load_trained
 
     torch.set_num_threads(1)
     model, state = load_trained(checkpoint)

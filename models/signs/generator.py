@@ -20,7 +20,7 @@ import onnxruntime as ort
 from models.signs.tokenizer import HamNoSysTokenError, HamNoSysTokenizer
 
 if TYPE_CHECKING:
-    from scenes.signing.animator import Animation
+    from signlang.animator import Animation
 
 DEFAULT_MODEL = Path(__file__).with_name("signs.onnx")
 
@@ -79,7 +79,7 @@ class LearnedSigner:
         sign: HamNoSys text, or a parsed sign (its `.symbols`, the symbol names, are read; its
         `.gloss` becomes the animation's). fps: rate to resample to (default the model's); speed:
         faster (> 1) or slower playback. Body proportions and amplitude are the animator's only."""
-        from scenes.signing.animator import Animation
+        from signlang.animator import Animation
 
         if (fps is not None and fps <= 0) or speed <= 0:
             raise ValueError(f"fps and speed must be positive, got fps={fps}, speed={speed}")

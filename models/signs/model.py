@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -222,3 +223,11 @@ def length_loss(logits: torch.Tensor, lengths: torch.Tensor, smoothing_frames: f
     target = torch.exp(-0.5 * ((classes.unsqueeze(0) - lengths.float().unsqueeze(1)) / smoothing_frames) ** 2)
     target = target / target.sum(-1, keepdim=True)
     return -(target * F.log_softmax(logits, dim=-1)).sum(-1).mean()
+
+
+def load_trained(path: Path) -> tuple[SignMotionModel, dict]:
+    state = torch.load(path, weights_only=False)
+    model = SignMotionModel(ModelConfig(**state["config"]))
+    model.load_state_dict(state["model"])
+    model.eval()
+    return model, state

@@ -2,7 +2,7 @@
 
 A recording corpus is a JSON-lines index, one sign a line:
     {"hamnosys": "<HamNoSys text>", "pose": "relative/or/absolute/path.pose", "gloss": "HOUSE", "id": "..."}
-Each `.pose` file is mapped onto the avatar's joints (`scenes.signing.skeleton.JOINTS`): by point name
+Each `.pose` file is mapped onto the avatar's joints (`signlang.skeleton.JOINTS`): by point name
 when the file uses the avatar's names (files the animator or `write_pose` wrote), else through
 MediaPipe Holistic's component and point names (the community's usual recordings). A keypoint is
 missing where the file masks it, its confidence is 0, or the file has no such point; missing
@@ -156,7 +156,7 @@ def write_pose(path: Path, frames: np.ndarray, mask: np.ndarray | None, joint_na
 def load_pose_corpus(index: Path, tokenizer: HamNoSysTokenizer, joint_names: list[str] | None = None) -> SignCorpus:
     """Every readable line of the index as a training pair, split by sign like the animated corpus."""
     if joint_names is None:
-        from scenes.signing.skeleton import JOINTS
+        from signlang.skeleton import JOINTS
 
         joint_names = list(JOINTS)
     index = Path(index)

@@ -69,8 +69,8 @@ class HamNoSysTokenizer:
     # -- construction ---------------------------------------------------------------------------
     @classmethod
     def from_symbol_table(cls) -> HamNoSysTokenizer:
-        """The project's own table, `scenes.signing.symbols.SYMBOLS` (all 209 symbols, in order)."""
-        from scenes.signing.symbols import SYMBOLS
+        """The project's own table, `signlang.symbols.SYMBOLS` (all 209 symbols, in order)."""
+        from signlang.symbols import SYMBOLS
 
         entries = [SymbolEntry(str(_record_field(r, "name")), _char_of(_record_field(r, "codepoint"))) for r in SYMBOLS]
         return cls(entries)

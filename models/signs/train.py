@@ -273,14 +273,6 @@ def train(
     return model, history
 
 
-def load_trained(path: Path) -> tuple[SignMotionModel, dict]:
-    state = torch.load(path, weights_only=False)
-    model = SignMotionModel(ModelConfig(**state["config"]))
-    model.load_state_dict(state["model"])
-    model.eval()
-    return model, state
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m models.signs.train", description=__doc__.splitlines()[0])
     p.add_argument("--preset", choices=sorted(PRESETS), default="full")

@@ -3,15 +3,15 @@
 The voice is a sine carrier frequency-modulated by a sine modulator at `freq * ratio`, with peak
 frequency deviation `index * freq * ratio`, through a one-pole low-pass whose cutoff follows the pitch
 (`brightness` 0..1 opens it from 2 to 128 times the carrier). The sound engine plays it as instrument
-"fm" with the same parameter names; `render` is a numpy copy of the pyo graph in `build_pyo_voice`
-(the two agree to a fraction of a dB in mel bands, checked in tests/test_sonification_synth.py), used
+"fm" with the same parameter names; `render` is a numpy copy of the pyo graph in
+`sound.fm_voice.build_pyo_voice` (the two agree to a fraction of a dB in mel bands, checked in
+tests/test_sonification_data.py), used
 to make thousands of training examples in a second.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -105,46 +105,3 @@ def render_clean(freq: np.ndarray, amp: np.ndarray, ratio: np.ndarray, index: np
 
     audio = render(freq, amp, ratio, index, brightness, n_samples * oversample, sr * oversample)
     return resample_poly(audio, 1, oversample, axis=1).astype(np.float32)
-
-
-def build_pyo_voice(freq: float, amp: float, ratio: float, index: float, brightness: float) -> dict[str, Any]:
-    """The same voice as pyo objects (a booted pyo Server must exist). Keep the returned dict alive."""
-    import pyo
-
-    f = pyo.SigTo(freq, time=0.0)
-    r = pyo.SigTo(ratio, time=0.0)
-    i = pyo.SigTo(index, time=0.0)
-    br = pyo.SigTo(brightness, time=0.0)
-    a = pyo.SigTo(amp, time=0.0)
-    mod_freq = f * r
-    modulator = pyo.Sine(freq=mod_freq, mul=i * mod_freq)
-    carrier = pyo.Sine(freq=f + modulator)
-    cutoff = f * pyo.Pow(2.0, br * 6.0 + 1.0)
-    out = pyo.Tone(carrier, freq=cutoff, mul=a)
-    return {"freq": f, "ratio": r, "index": i, "brightness": br, "amp": a, "mod": modulator,
-            "carrier": carrier, "cutoff": cutoff, "out": out}
-
-
-def render_pyo(freq: float, amp: float, ratio: float, index: float, brightness: float,
-               n_samples: int, sr: int) -> np.ndarray:
-    """Render one note with real pyo DSP offline (a 'manual' server driven block by block)."""
-    import os
-
-    os.environ.setdefault("PYO_GUI_WX", "0")
-    import pyo
-
-    block = 64
-    server = pyo.Server(sr=sr, nchnls=1, duplex=0, audio="manual", buffersize=block).boot()
-    try:
-        server.start()
-        voice = build_pyo_voice(freq, amp, ratio, index, brightness)
-        table = pyo.DataTable(size=n_samples)
-        rec = pyo.TableRec(voice["out"], table=table).play()
-        for _ in range(n_samples // block + 2):
-            server.process()
-        samples = np.asarray(table.getTable(), dtype=np.float32)
-        del rec, voice
-    finally:
-        server.stop()
-        server.shutdown()
-    return samples

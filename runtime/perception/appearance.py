@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from runtime.perception import landmarks as lm
+from body import landmarks as lm
 
 BINS = 4
 

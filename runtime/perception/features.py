@@ -1,7 +1,7 @@
 """What scenes read about each person and about the group, computed from smoothed landmarks.
 
 Per person (`Person.features`, all floats):
-- the joint angles of runtime.perception.angles (left_elbow ... trunk_tilt), degrees, on the frame's
+- the joint angles of body.angles (left_elbow ... trunk_tilt), degrees, on the frame's
   true aspect ratio;
 - x, y: body centre (mid shoulders and hips) in frame units (0..1, x right, y down);
 - size: torso length (mid-shoulder to mid-hip) in frame heights;
@@ -33,8 +33,8 @@ from itertools import combinations
 
 import numpy as np
 
-from runtime.perception import landmarks as lm
-from runtime.perception.angles import ANGLE_NAMES, joint_angles
+from body import landmarks as lm
+from body.angles import ANGLE_NAMES, joint_angles
 from runtime.perception.tracking import BODY, body_centre, body_size
 
 

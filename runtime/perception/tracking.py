@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from body import landmarks as lm
 from runtime.perception import appearance
-from runtime.perception import landmarks as lm
 from runtime.perception.model import Candidate, Region, landmark_bbox
 from runtime.perception.one_euro import OneEuroFilter
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
+from body import body_model as bm
+from body.angles import ANGLE_NAMES
+from body.postures import load_postures, load_sequences
 from models.postures.features import angle_matrix
-from runtime.perception.angles import ANGLE_NAMES
-from scenes.pose_space import body_model as bm
-from scenes.pose_space.postures import load_postures, load_sequences
 
 # Angles used for similarity (trunk_tilt depends on the view, so it is left out).
 SIMILARITY_ANGLES = [n for n in ANGLE_NAMES if n != "trunk_tilt"]

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from scenes.pose_space.postures import NONE_LABEL
+from body.postures import NONE_LABEL
 
 
 class PostureHold:

@@ -25,17 +25,17 @@ from typing import Any
 import moderngl
 import numpy as np
 
+from body import landmarks as lmk
+from body.assessment import Assessment, assess, measured_angles
+from body.postures import NONE_LABEL, load_postures, load_sequences
+from models.postures.classifier import DEFAULT_MODEL, PostureClassifier
 from runtime.frames import CameraFrame, Inputs, Outputs, Person
-from runtime.osc_schema import posture_event
-from runtime.perception import landmarks as lmk
+from runtime.osc.schema import posture_event
 from runtime.scene import Scene
 from scenes.pose_space import music
-from scenes.pose_space.classifier import DEFAULT_MODEL, PostureClassifier
 from scenes.pose_space.gallery import Gallery, Match, SequenceGuide, pose_descriptor
 from scenes.pose_space.hold import PostureHold
 from scenes.pose_space.particles import Particles
-from scenes.pose_space.postures import NONE_LABEL, load_postures, load_sequences
-from scenes.pose_space.quality import Assessment, assess, measured_angles
 
 log = logging.getLogger(__name__)
 CAMERA_MODES = ("off", "dimmed", "silhouette")

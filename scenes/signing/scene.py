@@ -12,21 +12,21 @@ from __future__ import annotations
 
 import math
 import random
-import tomllib
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from runtime.devices.file_watcher import WatchedLine, split_line
 from runtime.frames import Inputs, Outputs
-from runtime.osc_schema import sign_event
+from runtime.osc.schema import sign_event
 from runtime.scene import Scene
-from scenes.signing.animator import T_TO_REST, Animation, animate, rest_frame
-from scenes.signing.hamnosys import HamNoSysError, parse, sigml_gloss, split_sigml
-from scenes.signing.skeleton import (
+from signlang.animator import T_TO_REST, Animation, animate, rest_frame
+from signlang.examples import load_examples
+from signlang.hamnosys import HamNoSysError, parse, sigml_gloss, split_sigml
+from signlang.skeleton import (
     FINGER_JOINTS,
     HAND_START,
     L_ELBOW,
@@ -38,26 +38,12 @@ from scenes.signing.skeleton import (
     R_SHOULDER,
     R_WRIST,
 )
-from scenes.signing.watcher import WatchedLine, split_line
 
-EXAMPLES_PATH = Path(__file__).with_name("examples.toml")
 BLEND_SECONDS = 0.3
 SKIN = (0.87, 0.68, 0.56)
 SHIRT = (0.16, 0.22, 0.33)
 HAIR = (0.22, 0.15, 0.1)
 SLEEVE = (0.3, 0.4, 0.56)
-
-
-@dataclass
-class Example:
-    gloss: str
-    hamnosys: str
-    covers: str = ""
-
-
-def load_examples(path: Path = EXAMPLES_PATH) -> list[Example]:
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    return [Example(e["gloss"], e["hamnosys"], e.get("covers", "")) for e in data.get("sign", [])]
 
 
 @dataclass
@@ -210,7 +196,7 @@ class SigningScene(Scene):
     def _poll_file(self) -> None:
         path = str(self.values["watch_file"])
         if path != self._watch_path:
-            from scenes.signing.watcher import FileWatcher
+            from runtime.devices.file_watcher import FileWatcher
 
             self._watch_path = path
             self.watcher = FileWatcher(path) if path else None

@@ -21,7 +21,7 @@ import numpy as np
 from models.sonification.runtime_model import SHIPPED_DIR, SonificationModel
 from models.sonification.synth import PARAM_NAMES, PARAMS, cutoff_hz, params_from_unit
 from runtime.frames import Inputs, Outputs
-from runtime.osc_schema import sonify_message
+from runtime.osc.schema import sonify_message
 from runtime.scene import Scene
 from scenes.sonification.model_input import Canvas, camera_to_input, painting_point
 from scenes.sonification.spectrogram import SpectrogramHistory, params_mel_db

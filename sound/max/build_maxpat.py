@@ -54,7 +54,7 @@ def build() -> dict:
         lines.append({"patchline": {"source": [src, outlet], "destination": [dst, inlet]}})
 
     box("sala receiver: the sala OSC streams on UDP 9001, split into [r sala-...] receivers. "
-        "See sound/OSC.md.", 20, 10, 1, 0, maxclass="comment")
+        "See runtime/osc/OSC.md.", 20, 10, 1, 0, maxclass="comment")
     udp = box("udpreceive 9001", 20, 50, 1, 1)
     printer = box("print sala-in", 320, 90, 1, 0)
     route = box("route " + " ".join(ROUTES), 20, 90, 1, len(ROUTES) + 1)

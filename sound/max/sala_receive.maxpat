@@ -25,10 +25,10 @@
      "patching_rect": [
       20,
       10,
-      707.0,
+      749.0,
       22.0
      ],
-     "text": "sala receiver: the sala OSC streams on UDP 9001, split into [r sala-...] receivers. See sound/OSC.md."
+     "text": "sala receiver: the sala OSC streams on UDP 9001, split into [r sala-...] receivers. See runtime/osc/OSC.md."
     }
    },
    {

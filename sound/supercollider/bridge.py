@@ -19,8 +19,9 @@ import time
 from typing import Any
 
 import numpy as np
+from pythonosc.osc_message_builder import OscMessageBuilder
+from pythonosc.osc_packet import OscPacket, ParseError
 
-from runtime.osc_codec import OscDecodeError, decode_packet, encode_message
 from sound.supercollider.defs import compiled
 
 # MediaPipe pose landmark indices
@@ -71,7 +72,7 @@ class ScsynthBridge:
 
     def send(self, address: str, *args: Any) -> None:
         try:
-            self.sock.sendto(encode_message(address, args), self.scsynth)
+            self.sock.sendto(_message(address, args), self.scsynth)
         except OSError:
             pass  # scsynth not up yet: the next frame tries again
 
@@ -84,8 +85,8 @@ class ScsynthBridge:
     def handle(self, data: bytes, now: float) -> None:
         self.counters["packets"] += 1
         try:
-            messages = decode_packet(data)
-        except OscDecodeError:
+            messages = [(m.message.address, tuple(m.message.params)) for m in OscPacket(data).messages]
+        except (ParseError, ValueError, IndexError):
             self.counters["malformed"] += 1
             return
         for address, args in messages:
@@ -159,6 +160,13 @@ class ScsynthBridge:
         for pid in list(self.nodes):
             self.release(pid)
         self.sock.close()
+
+
+def _message(address: str, args: tuple[Any, ...]) -> bytes:
+    builder = OscMessageBuilder(address)
+    for arg in args:
+        builder.add_arg(arg)
+    return builder.build().dgram
 
 
 def _address(text: str, default_host: str = "127.0.0.1") -> tuple[str, int]:

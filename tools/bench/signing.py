@@ -1,0 +1,125 @@
+"""Benchmarks of the signing avatar: parse and animate time per sign, render time per frame.
+
+Signs come from the real lexicon beside the repository (../shared/data/hamnosys/lexicon_dev.jsonl)
+when it is there, else from the project's examples.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+LEXICON = ROOT.parent / "shared" / "data" / "hamnosys" / "lexicon_dev.jsonl"
+ANIMATE_SAMPLE = 1000  # signs animated (every n-th of the lexicon): keeps the bench under a minute
+
+
+def _figure(name: str, what: str, samples: list[float], unit: str = "ms") -> dict:
+    from tools.bench.runner import figure
+
+    return figure(name, what, samples, unit)
+
+
+def _signs() -> tuple[list[str], str]:
+    if LEXICON.is_file():
+        from signlang.hamnosys.coverage import transcription
+
+        with open(LEXICON, encoding="utf-8") as fh:
+            return [transcription(json.loads(line)) for line in fh if line.strip()], "lexicon_dev"
+    from signlang.examples import load_examples
+
+    return [e.hamnosys for e in load_examples()], "examples"
+
+
+def bench_parse() -> list[dict]:
+    from signlang.hamnosys import HamNoSysError, parse
+
+    signs, source = _signs()
+    times = []
+    for text in signs:
+        t = time.perf_counter()
+        try:
+            parse(text)
+        except HamNoSysError:
+            pass
+        times.append((time.perf_counter() - t) * 1000.0)
+    return [_figure("signing.parse", f"parse one sign, all {len(signs)} of {source}", times)]
+
+
+def bench_animate() -> list[dict]:
+    from signlang.animator import animate
+    from signlang.hamnosys import HamNoSysError, parse
+
+    signs, source = _signs()
+    step = max(1, len(signs) // ANIMATE_SAMPLE)
+    times, frames = [], []
+    for text in signs[::step]:
+        try:
+            tree = parse(text)
+        except HamNoSysError:
+            continue
+        t = time.perf_counter()
+        anim = animate(tree, fps=25.0)
+        times.append((time.perf_counter() - t) * 1000.0)
+        frames.append(anim.frames.shape[0])
+    return [
+        _figure("signing.animate", f"animate one parsed sign at 25 fps ({len(times)} signs of {source})", times),
+        _figure("signing.sign_length", "frames per sign at 25 fps", frames, unit="frames"),
+    ]
+
+
+def bench_render() -> list[dict]:
+    os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
+    import moderngl
+
+    from runtime.frames import Inputs, Outputs
+    from runtime.gfx import Graphics
+    from scenes.signing.scene import SigningScene
+    from signlang.examples import load_examples
+
+    ctx = moderngl.create_standalone_context(backend="egl")
+    size = (1280, 720)
+    fbo = ctx.framebuffer(color_attachments=[ctx.texture(size, 4)])
+    fbo.use()
+    gfx = Graphics(ctx, size)
+    scene = SigningScene({"demo": False, "stream_landmarks": True})
+    scene.setup(gfx)
+    scene.enter()
+    example = load_examples()[4]
+    scene.enqueue(example.hamnosys, example.gloss)
+    scene.queue[0].future.result()
+    update_times: list[float] = []
+    step = 0
+
+    def frame() -> None:
+        nonlocal step
+        out = Outputs()
+        t = time.perf_counter()
+        scene.update(Inputs(t=step / 60.0, dt=1 / 60.0), out)
+        update_times.append((time.perf_counter() - t) * 1000.0)
+        step += 1
+        fbo.use()
+        gfx.clear()
+        scene.draw(gfx)
+        ctx.finish()
+
+    from tools.bench.runner import timed
+
+    times = timed(frame, runs=120, warmup=5)
+    scene.pool.shutdown(wait=False)
+    ctx.release()
+    return [
+        _figure("signing.render_1280x720", "update + draw + finish of the signing scene at 1280x720 (llvmpipe)",
+                times),
+        _figure("signing.update", "scene update (queue, blend, landmark message)", update_times[5:]),
+    ]
+
+
+BENCHES: dict[str, Callable[[], list[dict]]] = {
+    "signing.parse": bench_parse,
+    "signing.animate": bench_animate,
+    "signing.render": bench_render,
+}
