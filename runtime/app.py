@@ -18,10 +18,11 @@ from runtime.clock import FixedStep, now
 from runtime.config import ConfigError, window_size
 from runtime.devices.cameras import CameraSource
 from runtime.devices.display import Display, open_display
+from runtime.devices.file_watcher import FileWatchers
 from runtime.devices.sources import open_source, resolve_auto
 from runtime.engines import Engines
 from runtime.errors import StartupError
-from runtime.frames import ControlMessage, Inputs, Outputs
+from runtime.frames import ControlMessage, Inputs, KeyEvent, Outputs, PointerEvent
 from runtime.gfx import Graphics
 from runtime.installation.kiosk import Installation
 from runtime.scene_manager import SceneManager
@@ -29,14 +30,6 @@ from runtime.stats import FrameStats
 from sound.commands import SoundCommand
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class CameraStatusEvent:
-    """Told to the scene through handle_event when a camera is lost or comes back."""
-
-    camera: str
-    status: str  # "ok" or "lost: reason"
 
 
 @dataclass
@@ -77,6 +70,9 @@ class App:
         self.control_queue: list[ControlMessage] = []
         self._video_writer: Any = None
         self._held: set[str] = set()
+        self.files = FileWatchers()
+        self._keys: list[KeyEvent] = []  # window input waiting for the next update
+        self._pointer: list[PointerEvent] = []
         self.scene_errors = 0
         self._mic: Any = None
         self._last_error_log = 0.0
@@ -141,13 +137,15 @@ class App:
             elif event.type == pygame.KEYDOWN:
                 name = pygame.key.name(event.key)
                 self._held.add(name)
-                self.on_key(name, event)
+                self.on_key(name)
             elif event.type == pygame.KEYUP:
                 self._held.discard(pygame.key.name(event.key))
-            elif self.scenes.current is not None:
-                self.scenes.current.handle_event(event)
+            elif event.type in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEMOTION, pygame.MOUSEBUTTONUP):
+                pressed = event.type == pygame.MOUSEBUTTONDOWN or (
+                    event.type == pygame.MOUSEMOTION and bool(event.buttons[0]))
+                self._pointer.append(PointerEvent(float(event.pos[0]), float(event.pos[1]), pressed, now()))
 
-    def on_key(self, name: str, event: Any) -> None:
+    def on_key(self, name: str) -> None:
         wcfg = self.cfg["window"]
         exit_keys = set(wcfg["exit_keys"])
         if exit_keys and exit_keys <= self._held:
@@ -168,8 +166,7 @@ class App:
                 if i < len(self.scenes.names):
                     self.switch_scene(self.scenes.names[i])
                     return
-        if self.scenes.current is not None:
-            self.scenes.current.handle_event(event)
+        self._keys.append(KeyEvent(name, now()))
 
     def switch_scene(self, name: str) -> bool:
         """Switch by name from a key or a control message; a bad name or a scene that fails its
@@ -196,8 +193,6 @@ class App:
                     self.note(f"{label} {status_event}; retrying", key=f"cam-{name}", seconds=1e9)
                 elif status_event == "ok" and self.camera_status.get(name, "").startswith("lost"):
                     self.note(f"{label} is back", key=f"cam-{name}")
-                if self.scenes.current is not None:
-                    self.scenes.current.handle_event(CameraStatusEvent(name, status_event))
             self.camera_status[name] = status
 
     def handle_control(self) -> None:
@@ -225,6 +220,10 @@ class App:
 
     def make_inputs(self, t: float, dt: float) -> Inputs:
         control, self.control_queue = self.control_queue, []
+        keys, self._keys = self._keys, []
+        pointer, self._pointer = self._pointer, []
+        scene = self.scenes.current
+        files = self.files.poll(scene.watched_files(), t) if scene is not None else []
         return Inputs(
             t=t,
             dt=dt,
@@ -233,6 +232,9 @@ class App:
             people=self.installation.scene_people(t, self.engines.people),
             audio=self._mic,
             control=control,
+            keys=keys,
+            pointer=pointer,
+            files=files,
         )
 
     def run_updates(self, t: float, elapsed: float) -> Outputs:

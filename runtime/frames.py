@@ -49,6 +49,34 @@ class ControlMessage:
     sender: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class KeyEvent:
+    """A key pressed on the show's window."""
+
+    key: str  # the key's name as pygame spells it: "up", "return", "space", "m", "backspace", ...
+    t: float  # engine clock when it arrived
+
+
+@dataclass(frozen=True, slots=True)
+class PointerEvent:
+    """The mouse (or a touch) on the show's window."""
+
+    x: float  # pixels of the output, origin top-left
+    y: float
+    pressed: bool  # the primary button is down
+    t: float
+
+
+@dataclass(frozen=True, slots=True)
+class FileChange:
+    """A file a scene watches changed: its new text, or why it could not be read."""
+
+    path: str
+    text: str
+    t: float
+    error: str = ""
+
+
 @dataclass(slots=True)
 class Inputs:
     """What a scene receives on each fixed update: everything sensed, with capture times."""
@@ -60,6 +88,9 @@ class Inputs:
     people: list[Person] = field(default_factory=list)  # tracked visitors, ids stable
     audio: Any = None  # runtime.devices.microphone features (or None when there is no microphone)
     control: list[ControlMessage] = field(default_factory=list)
+    keys: list[KeyEvent] = field(default_factory=list)  # since the previous update
+    pointer: list[PointerEvent] = field(default_factory=list)
+    files: list[FileChange] = field(default_factory=list)  # the scene's watched_files() that changed
 
     @property
     def frame(self) -> CameraFrame | None:

@@ -178,7 +178,7 @@ class Graphics:
         prog = prog or self.program("common/sprite.vert", "common/sprite.frag")
         self._bind(prog, uniforms)
         vao = self._vao(prog, "unit", buf, ("2f 1f 4f/i", "in_center", "in_size", "in_color"))
-        with self._blending(additive):
+        with self.blending("additive" if additive else "alpha"):
             vao.render(moderngl.TRIANGLE_STRIP, instances=n)
 
     def segments(self, ends: np.ndarray, widths: np.ndarray | float, colors: np.ndarray | tuple,
@@ -194,7 +194,7 @@ class Graphics:
         prog = self.program("common/segment.vert", "common/segment.frag")
         self._bind(prog, {})
         vao = self._vao(prog, "unit", buf, ("4f 1f 4f/i", "in_ends", "in_width", "in_color"))
-        with self._blending(additive):
+        with self.blending("additive" if additive else "alpha"):
             vao.render(moderngl.TRIANGLE_STRIP, instances=n)
 
     def polyline(self, points: np.ndarray, width: float, color: tuple[float, ...]) -> None:
@@ -202,16 +202,49 @@ class Graphics:
         if len(points) >= 2:
             self.segments(np.hstack([points[:-1], points[1:]]), width, _rgba(color))
 
+    def instanced(self, prog: ShaderProgram, data: np.ndarray, layout: str, names: tuple[str, ...],
+                  key: str, blend: str = "alpha", **uniforms: Any) -> None:
+        """One instance of the unit square (attribute `in_pos`) per row of `data`, with the rows bound
+        to the program's per-instance attributes `names` in moderngl's `layout` (e.g. "4f 2f 4f/i").
+        `key` names the buffer, reused (grown when needed) from frame to frame."""
+        if len(data) == 0:
+            return
+        buf = self._instance_buffer(key, np.asarray(data, dtype="f4"))
+        self._bind(prog, uniforms)
+        vao = self._vao(prog, "unit", buf, (layout, *names))
+        with self.blending(blend):
+            vao.render(moderngl.TRIANGLE_STRIP, instances=len(data))
+
+    BLENDS = ("alpha", "additive", "off")
+
     @contextlib.contextmanager
-    def _blending(self, additive: bool) -> Iterator[None]:
-        if not additive:
+    def blending(self, mode: str) -> Iterator[None]:
+        """Inside the block: "alpha" (the default: over), "additive" (light adds up) or "off"
+        (opaque passes, where blending would only cost time)."""
+        if mode not in self.BLENDS:
+            raise ValueError(f"blend {mode!r}; allowed: {', '.join(self.BLENDS)}")
+        if mode == "alpha":
             yield
             return
-        self.ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE
+        if mode == "off":
+            self.ctx.disable(moderngl.BLEND)
+        else:
+            self.ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE
         try:
             yield
         finally:
+            self.ctx.enable(moderngl.BLEND)
             self.ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
+
+    @contextlib.contextmanager
+    def clipped(self, x: float, y: float, w: float, h: float) -> Iterator[None]:
+        """Draw only inside a pixel rectangle (origin top-left) within the block."""
+        height = self.current_size[1]
+        self.ctx.scissor = (int(x), int(height - y - h), int(w) + 1, int(h) + 1)
+        try:
+            yield
+        finally:
+            self.ctx.scissor = None
 
     # --- text -------------------------------------------------------------------------------
     def _font(self, size: int) -> Any:
@@ -291,6 +324,11 @@ class Graphics:
         finally:
             self._fb_stack.pop()
             previous.use()
+
+    def copy(self, source: RenderTarget) -> None:
+        """Copy a render target of the same size into the bound framebuffer: a blit, far cheaper
+        than a textured quad on a software rasteriser (~0.1 ms against ~20 ms at 1280x720)."""
+        self.ctx.copy_framebuffer(self.ctx.fbo, source.fbo)
 
     def read_pixels(self) -> np.ndarray:
         """The current framebuffer as RGB uint8, top row first (as a screenshot is)."""

@@ -1,15 +1,24 @@
-"""Scenes: the openFrameworks life cycle (setup / update / draw) plus enter, exit and events.
+"""Scenes: the openFrameworks life cycle (setup / update / draw) plus enter and exit.
 
 A scene never opens a device. It receives `Inputs` (time-stamped frames, people, microphone
-features, control messages), appends what to send and play to `Outputs`, and draws with the
-`Graphics` it is given. That is what makes every scene testable with recorded or synthetic input.
+features, control messages, keys, pointer and watched files), appends what to send and play to
+`Outputs`, and draws with the `Graphics` it is given. That is what makes every scene testable
+with recorded or synthetic input.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from runtime import jobs
 from runtime.frames import Inputs, Outputs
+
+T = TypeVar("T")
+
+if TYPE_CHECKING:
+    from runtime.gfx import Graphics
 
 _REGISTRY: dict[str, type[Scene]] = {}
 
@@ -33,7 +42,7 @@ class Scene:
             self.set_param(key, value)
 
     # --- life cycle -------------------------------------------------------------------------
-    def setup(self, gfx: Any) -> None:
+    def setup(self, gfx: Graphics) -> None:
         """Create GPU resources. Called once, with the GL context current."""
 
     def enter(self) -> None:
@@ -43,14 +52,18 @@ class Scene:
         """The scene is left (its crossfade out has ended): release its voices into `out`, stop
         what it started."""
 
-    def handle_event(self, event: Any) -> bool:
-        """A pygame event; return True if consumed."""
-        return False
+    def watched_files(self) -> dict[str, float]:
+        """Files whose changes come in `inputs.files`: path -> seconds between checks."""
+        return {}
+
+    def background(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> Future[T]:
+        """Run slow work (animating, loading) off the frame on the runtime's worker."""
+        return jobs.submit(fn, *args, **kwargs)
 
     def update(self, inputs: Inputs, out: Outputs) -> None:
         """Advance the scene by one fixed step (inputs.dt)."""
 
-    def draw(self, gfx: Any) -> None:
+    def draw(self, gfx: Graphics) -> None:
         """Draw into the bound framebuffer (the screen, or a crossfade target)."""
 
     # --- parameters -------------------------------------------------------------------------

@@ -6,7 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from runtime.frames import ControlMessage, Inputs, Outputs
+from runtime import jobs
+from runtime.devices.file_watcher import FileWatchers
+from runtime.frames import ControlMessage, Inputs, KeyEvent, Outputs
 from scenes.signing.scene import SKIN, SigningScene
 from signlang.skeleton import HEAD, L_WRIST, R_WRIST, RIGHT_HAND
 
@@ -20,13 +22,18 @@ def scene(gfx):
     s.enter()
     yield s
     s.exit(Outputs())
-    s.pool.shutdown(wait=True)
+    jobs.wait_idle()
 
 
-def step(scene: SigningScene, seconds: float, control: list[ControlMessage] | None = None) -> Outputs:
+def step(scene: SigningScene, seconds: float, control: list[ControlMessage] | None = None,
+         keys: list[str] = (), files: FileWatchers | None = None) -> Outputs:
+    """Updates as the app runs them; `files` stands for the app's watchers of the scene's files."""
     out = Outputs()
     for i in range(max(1, round(seconds / DT))):
-        scene.update(Inputs(t=scene.t, dt=DT, control=control if i == 0 and control else []), out)
+        first = i == 0
+        changes = files.poll(scene.watched_files(), scene.t) if files is not None else []
+        scene.update(Inputs(t=scene.t, dt=DT, control=control if first and control else [],
+                            keys=[KeyEvent(k, scene.t) for k in keys] if first else [], files=changes), out)
     return out
 
 
@@ -132,12 +139,13 @@ def test_garbage_control_messages_do_not_stop_the_scene(scene):
 
 
 def test_keyboard_picker_queues_the_chosen_example(scene):
-    import pygame
-
-    scene.handle_event(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_DOWN))
-    assert scene.handle_event(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_RETURN))
-    assert [p.gloss for p in scene.queue] == [scene.examples[1].gloss]
-    assert not scene.handle_event(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_a))
+    scene.values["demo"] = False
+    step(scene, DT, keys=["down", "return"])
+    signs = ([scene.playing.gloss] if scene.playing else []) + [p.gloss for p in scene.queue]
+    assert signs == [scene.examples[1].gloss]
+    assert not scene.on_key(KeyEvent("a", 0.0))  # not a key of this scene
+    step(scene, DT, keys=["backspace"])
+    assert not scene.queue
 
 
 def test_watched_file_lines_are_signed(scene, tmp_path):
@@ -145,14 +153,15 @@ def test_watched_file_lines_are_signed(scene, tmp_path):
     path.write_text("OLD: hamfist,hamextfingero,hampalmd\n", encoding="utf-8")
     scene.set_param("watch_file", str(path))
     scene.set_param("watch_interval", 0.05)
-    step(scene, 0.1)
+    files = FileWatchers()
+    step(scene, 0.1, files=files)
     assert not scene.queue  # what was in the file at start is not a request
     path.write_text("WAVE: hamflathand,hamextfingeru,hampalmd,hamhead,hamlrbeside,hamswinging\n# note\n"
                     "hamfist hamextfingero hampalmd hamchest\n", encoding="utf-8")
     import os
 
     os.utime(path, (1, 1))  # a different modification time even within the clock's resolution
-    step(scene, 0.1)
+    step(scene, 0.1, files=files)
     # The first may already be playing (the worker is quick): count it with the queue.
     signs = ([scene.playing.gloss] if scene.playing else []) + [p.gloss for p in scene.queue]
     assert signs == ["WAVE", "fist extfingero palmd ..."]
@@ -170,7 +179,7 @@ def test_demo_signs_the_examples_when_idle(gfx):
     finally:
         out = Outputs()
         s.exit(out)
-        s.pool.shutdown(wait=True)
+        jobs.wait_idle()
     # Leaving while signing ends the sign for OSC receivers too.
     assert [m.address for m in out.osc] == (["/sala/sign/end"] if s.signed else [])
 
@@ -201,16 +210,15 @@ def test_a_sigml_document_queues_each_sign_with_its_gloss(scene, tmp_path):
     assert [p.gloss for p in scene.queue] == ["ONE", "TWO"]
     path = tmp_path / "signs.sigml"
     scene.set_param("watch_file", str(path))
-    step(scene, 0.1)
+    files = FileWatchers()
+    step(scene, 0.1, files=files)
     path.write_text(doc.replace("ONE", "THREE"), encoding="utf-8")
-    step(scene, 0.6)
+    step(scene, 0.6, files=files)
     assert [p.gloss for p in scene.queue][-2:] == ["THREE", "TWO"]
 
 
 def test_learned_motion_is_switched_by_osc_and_signs_on_the_body(scene, gfx):
     """/sala/param motion learned: the shipped ONNX generator animates the sign; M switches back."""
-    import pygame
-
     from models.signs.generator import LearnedSigner
 
     scene.set_param("motion", "learned")  # what the app does with /sala/param signing motion learned
@@ -222,7 +230,7 @@ def test_learned_motion_is_switched_by_osc_and_signs_on_the_body(scene, gfx):
     assert np.allclose(animation.frames, expected.frames, atol=1e-5)
     wrist = animation.frames[:, R_WRIST]
     assert np.all(np.abs(wrist) < 3.0)  # within three shoulder widths of the body at every frame
-    scene.handle_event(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_m))
+    step(scene, DT, keys=["m"])
     assert scene.values["motion"] == "procedural"
     with pytest.raises(ValueError, match="allowed: procedural, learned"):
         scene.set_param("motion", "dreamed")

@@ -139,16 +139,16 @@ def test_a_tracked_hand_paints_the_canvas_and_the_pitch_follows():
 
 
 def test_the_mouse_paints(gfx):
-    import pygame
+    from runtime.frames import Inputs, Outputs, PointerEvent
 
     scene = _scene(source="canvas")
     scene.setup(gfx)
     w, h = gfx.size
-    assert scene.handle_event(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(w * 0.25, h * 0.75), button=1))
+    hover = PointerEvent(10.0, 10.0, False, 0.0)  # a mouse moved with no button down paints nothing
+    scene.update(Inputs(t=0.0, dt=1 / 60, pointer=[PointerEvent(w * 0.25, h * 0.75, True, 0.0), hover]), Outputs())
     ys, xs = np.nonzero(scene.canvas.pixels > 0.5)
     assert xs.mean() / 32 == pytest.approx(0.25, abs=0.05) and ys.mean() / 32 == pytest.approx(0.75, abs=0.05)
-    assert not scene.handle_event(pygame.event.Event(pygame.MOUSEMOTION, pos=(10, 10), buttons=(0, 0, 0), rel=(0, 0)))
-    assert not scene.handle_event(object())  # the app's own events (camera status) pass by
+    assert scene.canvas.pixels[0, 0] < 0.1
 
 
 def test_bad_parameters_and_a_missing_model_are_named(gfx, tmp_path):

@@ -1,70 +1,68 @@
-"""A text file the show watches for signs to play: each time it changes, its lines are queued.
+"""Files the scenes watch (a sign list, a cue sheet): each time one changes, its new text is an input.
 
-The scene polls it (a few times a second); reading a file is cheap and needs no thread. Lines are
-"GLOSS: notation" or just the notation; blank lines and lines starting with # are skipped. A file that
-starts with "<" is SiGML: each <hns_sign> in it is one sign, its gloss from the gloss attribute.
+Polled from the loop a few times a second per file: a stat is cheap and needs no thread. What a
+file held when watching began is not a request, only later changes are.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
-
-@dataclass
-class WatchedLine:
-    gloss: str
-    text: str
-
-
-def split_line(line: str) -> WatchedLine | None:
-    line = line.strip()
-    if not line or line.startswith("#"):
-        return None
-    head, sep, tail = line.partition(":")
-    if sep and head and " " not in head.strip() and not head.startswith("<") and "ham" not in head:
-        return WatchedLine(head.strip(), tail.strip())
-    return WatchedLine("", line)
+from runtime.frames import FileChange
 
 
 class FileWatcher:
-    """Reports the lines of a file each time it changes (by modification time and size)."""
+    """Reports the text of a file each time it changes (by modification time and size)."""
 
-    MAX_BYTES = 1_000_000  # a larger file is not a list of signs
+    MAX_BYTES = 1_000_000  # larger files are not something a person typed for the show
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._stamp: tuple[float, int] | None = None
-        self.error = ""
         self._initial = True
 
-    def poll(self) -> list[WatchedLine]:
-        """New lines since the last change; [] if unchanged. The file's content at start is skipped."""
+    def poll(self, t: float) -> FileChange | None:
+        """The file's text if it changed since the last poll; None if unchanged or absent."""
         try:
             st = os.stat(self.path)
         except OSError:
             self._stamp = None
             self._initial = False
-            return []
+            return None
         stamp = (st.st_mtime, st.st_size)
         if stamp == self._stamp:
-            return []
+            return None
         self._stamp = stamp
-        if self._initial:  # what was there before the show started is not a request
+        if self._initial:
             self._initial = False
-            return []
+            return None
         if st.st_size > self.MAX_BYTES:
-            self.error = f"{self.path}: {st.st_size} bytes is too large for a sign list"
-            return []
+            return FileChange(str(self.path), "", t, f"{self.path}: {st.st_size} bytes is too large to read")
         try:
             text = self.path.read_text(encoding="utf-8", errors="replace")
         except OSError as exc:
-            self.error = f"{self.path}: {exc}"
-            return []
-        self.error = ""
-        if text.lstrip().startswith("<"):
-            from signlang.hamnosys import sigml_gloss, split_sigml
+            return FileChange(str(self.path), "", t, f"{self.path}: {exc}")
+        return FileChange(str(self.path), text, t)
 
-            return [WatchedLine(sigml_gloss(sign), sign) for sign in split_sigml(text)]
-        return [w for w in (split_line(line) for line in text.splitlines()) if w is not None]
+
+class FileWatchers:
+    """The watchers of the files a scene asks for, each polled at its own interval."""
+
+    def __init__(self) -> None:
+        self._watchers: dict[str, tuple[FileWatcher, float]] = {}  # path -> watcher, next poll time
+
+    def poll(self, wanted: dict[str, float], t: float) -> list[FileChange]:
+        """`wanted`: path -> seconds between polls. A path no longer wanted stops being watched."""
+        for path in [p for p in self._watchers if p not in wanted]:
+            del self._watchers[path]
+        changes = []
+        for path, interval in wanted.items():
+            watcher, due = self._watchers.get(path) or (FileWatcher(path), t)
+            if t >= due:
+                change = watcher.poll(t)
+                if change is not None:
+                    changes.append(change)
+                due = t + max(0.0, interval)
+            self._watchers[path] = (watcher, due)
+        return changes

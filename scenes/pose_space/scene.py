@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import moderngl
 import numpy as np
 
 from body import landmarks as lmk
@@ -403,18 +402,18 @@ class PoseSpaceScene(Scene):
         fsize = (max(8, int(w * fs)), max(8, int(h * fs)))
         field_target = gfx.target("pose_space-field", fsize)
         shrink = (fsize[0] / w, fsize[1] / h)
-        gfx.ctx.disable(moderngl.BLEND)  # opaque full-screen passes: blending would only cost time
-        with gfx.rendering_to(field_target):
-            gfx.quad(self.field_prog, u_time=self.t, u_n_people=len(states),
-                     u_people=[(a * shrink[0], b * shrink[1], c * shrink[0], d * shrink[1]) for a, b, c, d in people_u],
-                     u_aura=aura_u, u_ripples=[(a * shrink[0], b * shrink[1], c, d) for a, b, c, d in ripples_u],
-                     u_closeness=self.closeness, u_sync=self.sync, u_level=self.level)
-        mode = CAMERA_MODES.index(self.values["camera"]) if self.frame is not None else 0
-        cam = gfx.texture("pose_space-camera", self.frame.image, version=(self.frame.source, self.frame.index)) \
-            if self.frame is not None and mode else gfx.texture("pose_space-black", np.zeros((2, 2, 3), np.uint8))
-        gfx.quad(self.compose_prog, u_field=field_target.texture, u_camera=cam, u_camera_mode=mode,
-                 u_camera_dim=float(self.values["camera_brightness"]))
-        gfx.ctx.enable(moderngl.BLEND)
+        with gfx.blending("off"):  # opaque full-screen passes: blending would only cost time
+            with gfx.rendering_to(field_target):
+                sx, sy = shrink
+                gfx.quad(self.field_prog, u_time=self.t, u_n_people=len(states),
+                         u_people=[(a * sx, b * sy, c * sx, d * sy) for a, b, c, d in people_u],
+                         u_aura=aura_u, u_ripples=[(a * shrink[0], b * shrink[1], c, d) for a, b, c, d in ripples_u],
+                         u_closeness=self.closeness, u_sync=self.sync, u_level=self.level)
+            mode = CAMERA_MODES.index(self.values["camera"]) if self.frame is not None else 0
+            cam = gfx.texture("pose_space-camera", self.frame.image, version=(self.frame.source, self.frame.index)) \
+                if self.frame is not None and mode else gfx.texture("pose_space-black", np.zeros((2, 2, 3), np.uint8))
+            gfx.quad(self.compose_prog, u_field=field_target.texture, u_camera=cam, u_camera_mode=mode,
+                     u_camera_dim=float(self.values["camera_brightness"]))
         scale = np.array([w, h], np.float32)
         # Everyone's bones in one draw call and everyone's trails in another: draw calls are what
         # costs on a software renderer.

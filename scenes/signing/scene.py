@@ -13,19 +13,19 @@ from __future__ import annotations
 import math
 import random
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from runtime.devices.file_watcher import WatchedLine, split_line
-from runtime.frames import Inputs, Outputs
+from runtime.frames import Inputs, KeyEvent, Outputs
 from runtime.osc.schema import sign_event
 from runtime.scene import Scene
 from signlang.animator import T_TO_REST, Animation, animate, rest_frame
 from signlang.examples import load_examples
 from signlang.hamnosys import HamNoSysError, parse, sigml_gloss, split_sigml
+from signlang.sign_list import SignRequest, parse_sign_list, split_line
 from signlang.skeleton import (
     FINGER_JOINTS,
     HAND_START,
@@ -91,21 +91,15 @@ class SigningScene(Scene):
         self.picker = 0
         self.queue: deque[Pending] = deque()
         self.playing: Playing | None = None
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="signing-animate")
         self.rest = rest_frame()
         self.pose = self.rest.copy()
         self.t = 0.0
         self.idle_since = 0.0
         self.demo_index = 0
         self.errors: list[tuple[float, str]] = []
-        self.watcher: Any = None
-        self._watch_path = ""
-        self._watch_due = 0.0
         self.frame = 0
         self.signed = 0
         self.gfx: Any = None
-        self._vao: Any = None
-        self._vao_generation = -1
         self._backdrop_stamp: tuple | None = None
 
     # --- input --------------------------------------------------------------------------------
@@ -155,9 +149,9 @@ class SigningScene(Scene):
         fps, speed = float(self.values["animation_fps"]), float(self.values["speed"])
         learned = self._learned_signer() if self.values["motion"] == "learned" else None
         if learned is not None:
-            future = self.pool.submit(learned.animate, tree, fps=fps, speed=speed)
+            future = self.background(learned.animate, tree, fps=fps, speed=speed)
         else:
-            future = self.pool.submit(animate, tree, fps=fps, speed=speed, amplitude=float(self.values["amplitude"]))
+            future = self.background(animate, tree, fps=fps, speed=speed, amplitude=float(self.values["amplitude"]))
         self.queue.append(Pending(gloss, text, list(tree.symbols), source, future))
         return True
 
@@ -165,27 +159,25 @@ class SigningScene(Scene):
         self.errors.append((self.t, message))
         self.errors = self.errors[-3:]
 
-    def handle_event(self, event: Any) -> bool:
-        try:
-            import pygame
-        except ImportError:  # pragma: no cover - pygame is a dependency of the runtime
-            return False
-        if getattr(event, "type", None) != pygame.KEYDOWN or not self.examples:
+    def on_key(self, event: KeyEvent) -> bool:
+        """Up/down pick an example, return signs it, space a random one, M switches the motion,
+        backspace empties the queue."""
+        if not self.examples:
             return False
         key = event.key
-        if key == pygame.K_UP:
+        if key == "up":
             self.picker = (self.picker - 1) % len(self.examples)
-        elif key == pygame.K_DOWN:
+        elif key == "down":
             self.picker = (self.picker + 1) % len(self.examples)
-        elif key in (pygame.K_RETURN, pygame.K_KP_ENTER):
+        elif key in ("return", "enter"):
             ex = self.examples[self.picker]
             self.enqueue(ex.hamnosys, ex.gloss, "keyboard")
-        elif key == pygame.K_SPACE:
+        elif key == "space":
             ex = random.choice(self.examples)
             self.enqueue(ex.hamnosys, ex.gloss, "keyboard")
-        elif key == pygame.K_m:
+        elif key == "m":
             self.set_param("motion", "learned" if self.values["motion"] == "procedural" else "procedural")
-        elif key == pygame.K_BACKSPACE:
+        elif key == "backspace":
             for p in self.queue:
                 p.future.cancel()
             self.queue.clear()
@@ -193,21 +185,9 @@ class SigningScene(Scene):
             return False
         return True
 
-    def _poll_file(self) -> None:
+    def watched_files(self) -> dict[str, float]:
         path = str(self.values["watch_file"])
-        if path != self._watch_path:
-            from runtime.devices.file_watcher import FileWatcher
-
-            self._watch_path = path
-            self.watcher = FileWatcher(path) if path else None
-        if self.watcher is None or self.t < self._watch_due:
-            return
-        self._watch_due = self.t + float(self.values["watch_interval"])
-        for line in self.watcher.poll():
-            self.enqueue(line.text, line.gloss, "file")
-        if self.watcher.error:
-            self.error(self.watcher.error)
-            self.watcher.error = ""
+        return {path: float(self.values["watch_interval"])} if path else {}
 
     # --- life cycle -------------------------------------------------------------------------
     def enter(self) -> None:
@@ -231,10 +211,16 @@ class SigningScene(Scene):
             if not args or not isinstance(args[0], str):
                 self.error(f"osc /sign from {msg.sender or '?'}: expected a HamNoSys string, got {args!r:.60}")
                 continue
-            line = split_line(args[0]) or WatchedLine("", args[0])  # "GLOSS: notation" works here too
+            line = split_line(args[0]) or SignRequest("", args[0])  # "GLOSS: notation" works here too
             gloss = args[1] if len(args) > 1 and isinstance(args[1], str) else line.gloss
             self.enqueue(line.text, gloss, "osc")
-        self._poll_file()
+        for key in inputs.keys:
+            self.on_key(key)
+        for change in inputs.files:
+            if change.error:
+                self.error(change.error)
+            for line in parse_sign_list(change.text):
+                self.enqueue(line.text, line.gloss, "file")
         self._advance(out)
         if self.values["stream_landmarks"]:
             gloss = self.playing.gloss if self.playing else ""
@@ -303,8 +289,6 @@ class SigningScene(Scene):
         self.gfx = gfx
         self.backdrop = gfx.program("common/fullscreen.vert", "signing/backdrop.frag")
         self.limbs = gfx.program("signing/limb.vert", "signing/limb.frag")
-        self._limb_buffer = gfx.ctx.buffer(reserve=4096 * 4 * 10, dynamic=True)
-        self._unit_square = gfx.ctx.buffer(np.array([0, 0, 1, 0, 0, 1, 1, 1], np.float32).tobytes())
 
     def layout(self, size: tuple[int, int]) -> tuple[np.ndarray, float]:
         """Pixel origin of the shoulder centre and pixels per shoulder width."""
@@ -335,7 +319,7 @@ class SigningScene(Scene):
                 )
             self._backdrop_stamp = stamp
         # A framebuffer copy, not a textured quad: ~0.1 ms instead of ~20 ms at 1280x720 on llvmpipe.
-        gfx.ctx.copy_framebuffer(gfx.ctx.fbo, target.fbo)
+        gfx.copy(target)
         self._draw_limbs(gfx, pose * scale + origin, scale)
         self._draw_text(gfx, size)
 
@@ -364,22 +348,8 @@ class SigningScene(Scene):
                 chain = (h, *[h + j for j in joints]) if digit == "thumb" else tuple(h + j for j in joints)
                 for k in range(len(chain) - 1):
                     limb(chain[k], chain[k + 1], radius, radius * 0.88, SKIN)
-        data = np.asarray(rows, np.float32)
-        raw = data.tobytes()
-        if len(raw) > self._limb_buffer.size:
-            self._limb_buffer.orphan(len(raw) * 2)
-        self._limb_buffer.write(raw)
-        prog = self.limbs
-        if self._vao is None or self._vao_generation != prog.generation:
-            self._vao = gfx.ctx.vertex_array(prog.prog, [
-                (self._unit_square, "2f", "in_pos"),
-                (self._limb_buffer, "4f 2f 4f/i", "in_ends", "in_radii", "in_color"),
-            ])
-            self._vao_generation = prog.generation
-        prog.set(u_resolution=tuple(float(v) for v in gfx.current_size))
-        import moderngl
-
-        self._vao.render(moderngl.TRIANGLE_STRIP, instances=len(rows))
+        gfx.instanced(self.limbs, np.asarray(rows, np.float32), "4f 2f 4f/i", ("in_ends", "in_radii", "in_color"),
+                      key="signing.limbs")
 
     def _draw_text(self, gfx: Any, size: tuple[int, int]) -> None:
         w, h = size

@@ -18,12 +18,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from models.sonification.image_input import Canvas, camera_to_input, painting_point
 from models.sonification.runtime_model import SHIPPED_DIR, SonificationModel
 from models.sonification.synth import PARAM_NAMES, PARAMS, cutoff_hz, params_from_unit
 from runtime.frames import Inputs, Outputs
 from runtime.osc.schema import sonify_message
 from runtime.scene import Scene
-from scenes.sonification.model_input import Canvas, camera_to_input, painting_point
 from scenes.sonification.spectrogram import SpectrogramHistory, params_mel_db
 
 log = logging.getLogger(__name__)
@@ -133,21 +133,12 @@ class SonificationScene(Scene):
             out.release(VOICE_KEY)
         self.playing = False
 
-    def handle_event(self, event: Any) -> bool:
-        import pygame
-
-        kind = getattr(event, "type", None)  # the app also passes its own events (camera status)
-        if kind in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEMOTION):
-            pressed = kind == pygame.MOUSEBUTTONDOWN or bool(getattr(event, "buttons", (0,))[0])
-            pos = getattr(event, "pos", None)
-            if pressed and pos is not None:
-                w, h = self._screen
-                self.canvas.paint(pos[0] / w, pos[1] / h, self.t)
-                return True
-        return False
-
     def update(self, inputs: Inputs, out: Outputs) -> None:
         self.t = inputs.t
+        w, h = self._screen
+        for pointer in inputs.pointer:  # the mouse paints on the canvas while its button is down
+            if pointer.pressed:
+                self.canvas.paint(pointer.x / w, pointer.y / h, pointer.t)
         self.canvas.fade(inputs.dt)
         region = self._region()
         if self.values["source"] != "camera":
@@ -278,13 +269,9 @@ class SonificationScene(Scene):
         # Scrolling spectrogram of what is played, full width at the bottom.
         gfx.text("what is heard (mel spectrogram of the synth)", (rect[0], rect[1] - title * 1.2), title, grey)
         spec = gfx.texture("sonification-spectrogram", self.spectrogram.image().astype(np.float32))
-        ctx = gfx.ctx
-        ctx.scissor = (int(rect[0]), int(h - rect[1] - rect[3]), int(rect[2]) + 1, int(rect[3]) + 1)
-        try:
+        with gfx.clipped(*rect):
             gfx.quad(self.spectrogram_program, u_tex=spec, u_rect=rect,
                      u_head=self.spectrogram.head / self.spectrogram.columns)
-        finally:
-            ctx.scissor = None
 
     def _axis_labels(self, kind: str) -> dict[int, str]:
         if self.model is None:

@@ -25,7 +25,9 @@ def _standalone(size: tuple[int, int]):
 
 def bench_testcard() -> list[dict]:
     from runtime.frames import CameraFrame, Inputs, Outputs
-    from scenes.testcard import TestcardScene
+    from runtime.scene import registry
+
+    TestcardScene = registry()["testcard"]
 
     out = []
     camera = np.random.default_rng(0).integers(0, 255, (720, 1280, 3), dtype=np.uint8)

@@ -17,7 +17,9 @@ def _scene_frame(n_people: int, runs: int = 60) -> list[dict]:
     from runtime.devices.virtual_visitors import VirtualVisitors
     from runtime.frames import CameraFrame, Inputs, Outputs
     from runtime.gfx import Graphics
-    from scenes.pose_space.scene import PoseSpaceScene
+    from runtime.scene import registry
+
+    PoseSpaceScene = registry()["pose_space"]
 
     size = (1280, 720)
     ctx = moderngl.create_standalone_context(backend="egl")

@@ -77,7 +77,9 @@ def bench_render() -> list[dict]:
 
     from runtime.frames import Inputs, Outputs
     from runtime.gfx import Graphics
-    from scenes.signing.scene import SigningScene
+    from runtime.scene import registry
+
+    SigningScene = registry()["signing"]
     from signlang.examples import load_examples
 
     ctx = moderngl.create_standalone_context(backend="egl")
@@ -109,7 +111,6 @@ def bench_render() -> list[dict]:
     from tools.bench.runner import timed
 
     times = timed(frame, runs=120, warmup=5)
-    scene.pool.shutdown(wait=False)
     ctx.release()
     return [
         _figure("signing.render_1280x720", "update + draw + finish of the signing scene at 1280x720 (llvmpipe)",

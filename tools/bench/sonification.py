@@ -20,8 +20,8 @@ def _camera_frames(n: int = 8) -> list[np.ndarray]:
 
 def bench_model_path() -> list[dict]:
     from models.sonification.datasets import render_images
+    from models.sonification.image_input import camera_to_input
     from models.sonification.runtime_model import SonificationModel
-    from scenes.sonification.model_input import camera_to_input
 
     model = SonificationModel()
     images = render_images(np.linspace(0, 1, 16), np.linspace(1, 0, 16))
@@ -50,7 +50,9 @@ def bench_scene() -> list[dict]:
 
     from runtime.frames import CameraFrame, Inputs, Outputs
     from runtime.gfx import Graphics
-    from scenes.sonification import SonificationScene
+    from runtime.scene import registry
+
+    SonificationScene = registry()["sonification"]
 
     out = []
     cameras = _camera_frames()
