@@ -16,15 +16,15 @@ from typing import Any
 
 from runtime.clock import FixedStep, now
 from runtime.config import ConfigError, window_size
-from runtime.devices.cameras import CameraSource
 from runtime.devices.display import Display, open_display
 from runtime.devices.file_watcher import FileWatchers
-from runtime.devices.sources import open_source, resolve_auto
+from runtime.devices.mic_features import MicFeatures
+from runtime.devices.sources import FrameSource, open_source, resolve_auto
 from runtime.engines import Engines
 from runtime.errors import StartupError
-from runtime.frames import ControlMessage, Inputs, KeyEvent, Outputs, PointerEvent
+from runtime.frames import CameraFrame, ControlMessage, Inputs, KeyEvent, Outputs, PointerEvent
 from runtime.gfx import Graphics
-from runtime.installation.kiosk import Installation
+from runtime.installation.kiosk import FrameDecision, Installation
 from runtime.scene_manager import SceneManager
 from runtime.stats import FrameStats
 from sound.commands import SoundCommand
@@ -63,22 +63,25 @@ class App:
         self.options = options or RunOptions()
         self.state = AppState(overlay=cfg["window"]["overlay"])
         self.stats = FrameStats()
-        self.cameras: dict[str, CameraSource] = {}
+        self.cameras: dict[str, FrameSource] = {}
         self.camera_status: dict[str, str] = {}
         self.display: Display | None = display
         self.frame_number = 0
         self.control_queue: list[ControlMessage] = []
         self._video_writer: Any = None
         self._held: set[str] = set()
+        self._frames: dict[str, CameraFrame | None] | None = None  # the recorded frames, when recording
         self.files = FileWatchers()
         self._keys: list[KeyEvent] = []  # window input waiting for the next update
         self._pointer: list[PointerEvent] = []
         self.scene_errors = 0
-        self._mic: Any = None
+        self._mic: MicFeatures | None = None
+        self.max_fps = float(cfg["show"]["max_fps"])  # the render-rate cap (0: none)
+        self._held_playlist: list[dict[str, Any]] | None = None  # the playlist while the attract loop plays
         self._last_error_log = 0.0
         self._screenshot_requested = False
         # Heartbeat, kiosk, attract loop, recording and replay (runtime/installation/kiosk.py).
-        self.installation = Installation(self)
+        self.installation = Installation(cfg, self.options.record)
 
     # --- setup ------------------------------------------------------------------------------
     def setup(self) -> None:
@@ -91,8 +94,16 @@ class App:
         self.engines = Engines(self.cfg)
         for text in self.engines.start():
             self.note(text, key=text.split(":")[0])
-        if not self.installation.open_inputs():  # replay:DIR brings its own cameras
+        self.engines.recorder, self.engines.replay = self.installation.recorder, self.installation.replay
+        replay = self.installation.open_inputs(self.t0)
+        if replay is None:
             self._open_cameras()
+        else:  # replay:DIR brings its own cameras
+            self.cameras = replay.cameras
+            self.camera_status = {name: "ok" for name in self.cameras}
+            if replay.fast:
+                self.max_fps = 0.0  # as fast as the machine goes
+            self.note(replay.note, key="input-main")
         show = self.cfg["show"]
         self.scenes = SceneManager(self.gfx, self.cfg["scenes"], show["crossfade"], show["playlist"])
         # Scenes named in the config are set up now, so a missing model file stops the start-up.
@@ -227,7 +238,7 @@ class App:
         return Inputs(
             t=t,
             dt=dt,
-            frames=self.installation.frames(self.cameras),  # when recording: the frames recorded
+            frames=self._frames if self._frames is not None else {n: c.latest() for n, c in self.cameras.items()},
             camera_status=dict(self.camera_status),
             people=self.installation.scene_people(t, self.engines.people),
             audio=self._mic,
@@ -318,8 +329,11 @@ class App:
         main = self.cameras.get("main")
         self.engines.sense(main, self.installation.wants_people(self.scenes.wants_people))
         self._mic = self.engines.mic_features()
-        t_updates, elapsed = self.installation.before_update(t_start, elapsed)  # replay, record, attract
-        out = self.run_updates(t_updates, elapsed)
+        scene = self.scenes.current.name if self.scenes.current is not None else ""
+        decision = self.installation.before_update(t_start, elapsed, self.cameras, self.engines.people, self._mic,
+                                                   scene)  # replay, record, attract
+        t_updates = self.carry_out(decision)
+        out = self.run_updates(t_updates, decision.elapsed)
         self.emit(out, t_updates)
         t_updated = now()
         self.draw()
@@ -329,7 +343,31 @@ class App:
                        input_age_ms=self.input_age_ms(t_drawn))
         self.frame_number += 1
         self.stats.frames = self.frame_number
-        self.installation.end_frame()  # the supervisor's heartbeat
+        self.installation.end_frame(self.frame_number, self.stats.fps(), len(self.engines.people), scene,
+                                    self.stats.figures["frame_ms"].last())
+
+    def carry_out(self, decision: FrameDecision) -> float:
+        """What the installation decided for this frame; returns the time the updates run at."""
+        if decision.stop:
+            self.state.running = False
+        if decision.people is not None:
+            update = decision.people
+            self.engines.set_people(update.people, update.t_capture, update.events)
+        if decision.mic is not None:
+            self._mic = decision.mic
+        self._frames = decision.frames
+        for command in decision.commands:
+            if command.kind == "preload":
+                self.scenes.preload(list(command.scenes))
+            elif command.kind == "switch":
+                self.switch_scene(command.scenes[0])
+            elif command.kind == "hold_playlist":
+                self._held_playlist, self.scenes.playlist = self.scenes.playlist, []
+            elif command.kind == "resume_playlist" and self._held_playlist is not None:
+                self.scenes.playlist, self._held_playlist = self._held_playlist, None
+            elif command.kind == "control" and command.message is not None:
+                self.control_queue.append(command.message)
+        return decision.t
 
     def emit(self, out: Outputs, t: float) -> None:
         """Hand what the scene decided to the output engines."""
@@ -339,8 +377,6 @@ class App:
 
     def run(self) -> int:
         opts = self.options
-        max_fps = self.cfg["show"]["max_fps"]
-        period = 1.0 / max_fps if max_fps > 0 else 0.0
         try:
             try:
                 self.setup()
@@ -349,6 +385,7 @@ class App:
             except Exception as exc:
                 log.debug("start-up failed", exc_info=True)
                 raise StartupError(f"{type(exc).__name__}: {exc}") from exc
+            period = 1.0 / self.max_fps if self.max_fps > 0 else 0.0
             last = now()
             while self.state.running:
                 t = now()
@@ -385,7 +422,7 @@ class App:
             if self._video_writer is None:
                 self.options.record_video.parent.mkdir(parents=True, exist_ok=True)
                 fourcc = cv2.VideoWriter_fourcc(*"mp4v")
-                fps = self.cfg["show"]["max_fps"] or 30.0
+                fps = self.max_fps or 30.0
                 self._video_writer = cv2.VideoWriter(str(self.options.record_video), fourcc, fps,
                                                      (pixels.shape[1], pixels.shape[0]))
             self._video_writer.write(pixels[:, :, ::-1])

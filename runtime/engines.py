@@ -8,11 +8,19 @@ when its device does. Scenes never see these objects, only the data they produce
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from runtime.clock import now
+from runtime.devices.mic_features import MicFeatures
+from runtime.devices.sources import FrameSource, PeopleSource, PersonEvent
 from runtime.frames import ControlMessage, OscMessage, Outputs, Person
 from runtime.osc.schema import mic_message, person_event, person_message
+
+if TYPE_CHECKING:
+    from runtime.installation.recording import Recorder
+    from runtime.installation.replay import Replay
+    from runtime.perception import PoseTracker
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +37,12 @@ class Engines:
         self.mic = Microphone(cfg["microphone"]) if cfg["microphone"].get("enabled", True) else None
         self.osc_out = OscOut(cfg["osc"])
         self.control = ControlServer(cfg["osc"])
-        self.perception: Any = None  # created when a scene first wants people
+        self.perception: PoseTracker | None = None  # created when a scene first wants people
         self.people: list[Person] = []
         self.people_t = 0.0  # capture time of the frame the people come from
         self._last_submitted: tuple[str, int] | None = None
-        self.recorder: Any = None  # runtime.installation.recording.Recorder: hears the control messages and the OSC
-        self.replay: Any = None  # runtime.installation.replay.Replay: supplies the recorded control messages
+        self.recorder: Recorder | None = None  # hears the control messages and the OSC (set by the app)
+        self.replay: Replay | None = None  # supplies the recorded control messages (set by the app)
         self._pending_events: list[OscMessage] = []
 
     def start(self) -> list[str]:
@@ -71,12 +79,12 @@ class Engines:
             self.recorder.control(messages)
         return messages
 
-    def sense(self, source: Any, want_people: bool) -> None:
+    def sense(self, source: FrameSource | None, want_people: bool) -> None:
         """Hand the newest camera frame to perception (never blocks) and take its newest result.
         A source that knows its people itself (virtual visitors) skips perception."""
         if source is None:
             return
-        if hasattr(source, "take_people"):
+        if isinstance(source, PeopleSource):
             people, t, events = source.take_people()
             if t != self.people_t or events:
                 self.set_people(people, t, events)
@@ -92,10 +100,10 @@ class Engines:
         if result is not None and result.t_capture != self.people_t:
             self.set_people(result.people, result.t_capture, result.events)
 
-    def start_perception(self, source: Any) -> bool:
+    def start_perception(self, source: FrameSource | None) -> bool:
         """Create the pose tracker if perception is enabled and the source needs it. Raises when the
         model bundle is missing or corrupt, naming the file."""
-        if not self.cfg["perception"]["enabled"] or source is None or hasattr(source, "take_people"):
+        if not self.cfg["perception"]["enabled"] or source is None or isinstance(source, PeopleSource):
             return False
         if self.perception is None:
             from runtime.perception import PoseTracker
@@ -104,16 +112,16 @@ class Engines:
             self.perception.start()
         return True
 
-    def set_people(self, people: list[Person], t_capture: float, events: list[tuple] = ()) -> None:
+    def set_people(self, people: list[Person], t_capture: float, events: Sequence[PersonEvent] = ()) -> None:
         """People from perception, from virtual visitors or from a replay, with enter/exit events."""
         self.people, self.people_t = people, t_capture
         for kind, person_id, *_ in events:
             self._pending_events.append(person_event(kind, person_id))
 
-    def mic_features(self) -> Any:
+    def mic_features(self) -> MicFeatures | None:
         return self.mic.latest() if self.mic is not None else None
 
-    def emit(self, frame_number: int, out: Outputs, t: float, mic: Any) -> None:
+    def emit(self, frame_number: int, out: Outputs, t: float, mic: MicFeatures | None) -> None:
         """Play what the scene asked for and send the frame's OSC bundle. `t` is the time the
         scene's updates ran at (the recording's time in a replay)."""
         self.audio.apply(out.sound)

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from runtime.devices.mic_features import MicFeatures
 from sound.commands import SoundCommand
 
 
@@ -86,7 +87,7 @@ class Inputs:
     frames: dict[str, CameraFrame | None] = field(default_factory=dict)  # newest per named camera
     camera_status: dict[str, str] = field(default_factory=dict)  # "ok" | "lost: reason" | ...
     people: list[Person] = field(default_factory=list)  # tracked visitors, ids stable
-    audio: Any = None  # runtime.devices.microphone features (or None when there is no microphone)
+    audio: MicFeatures | None = None  # the microphone's newest features (None without a microphone)
     control: list[ControlMessage] = field(default_factory=list)
     keys: list[KeyEvent] = field(default_factory=list)  # since the previous update
     pointer: list[PointerEvent] = field(default_factory=list)

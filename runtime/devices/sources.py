@@ -4,10 +4,40 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from runtime.devices.cameras import CameraSource, ImageSlideshow, OpenCVCamera, VideoFile, probe_camera
 from runtime.devices.visitors import VisitorsSource
+from runtime.frames import CameraFrame, Person
+
+PersonEvent = tuple[str, int, float]  # ("enter" | "exit", track id, engine time)
+
+
+@runtime_checkable
+class FrameSource(Protocol):
+    """What the loop uses of an input: a camera, a video, pictures, visitors or a replayed camera."""
+
+    spec: str
+    status: str  # "starting" | "ok" | "lost: reason"
+    frames_captured: int
+    reconnects: int
+
+    def start(self) -> FrameSource: ...
+
+    def stop(self, timeout: float = ...) -> None: ...
+
+    def latest(self) -> CameraFrame | None: ...
+
+    def poll_events(self) -> list[str]: ...
+
+
+@runtime_checkable
+class PeopleSource(FrameSource, Protocol):
+    """A source that brings its own people (virtual visitors): perception does not run on it."""
+
+    def take_people(self) -> tuple[list[Person], float, list[PersonEvent]]:
+        """The newest people with their capture time, and the enter/exit events since the last call."""
+        ...
 
 
 def resolve_auto(spec: str) -> tuple[str, str | None]:

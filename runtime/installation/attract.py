@@ -1,11 +1,11 @@
 """The attract loop: when nobody has been seen for a while, the show plays to the empty room.
 
 `AttractLoop` is the state machine alone (time and head count in, actions out), tested with
-synthetic time. `AttractDirector` carries its actions out in the app: it pauses the playlist,
-switches to the attract scenes ([[attract.playlist]]), lets the scenes of steps with
-`visitors = true` see virtual visitors instead of the empty room, has the avatar sign the
-greeting (a `/sign` control message, as if it came from the control port) and brings the live
-scene back when the first real person has been seen for confirm_seconds.
+synthetic time. `AttractDirector` turns its actions into `ShowCommand`s that the app carries out:
+hold the playlist, switch to the attract scenes ([[attract.playlist]]), have the avatar sign the
+greeting (a `/sign` control message, as if it came from the control port) and bring the live scene
+back when the first real person has been seen for confirm_seconds. Scenes of steps with
+`visitors = true` see virtual visitors instead of the empty room.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from runtime.frames import ControlMessage
+from runtime.devices.virtual_visitors import VirtualVisitors
+from runtime.frames import ControlMessage, Person
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,15 @@ class AttractStep:
     seconds: float = 30.0
     visitors: bool = False
     sign: bool = False
+
+
+@dataclass(frozen=True)
+class ShowCommand:
+    """What the installation asks of the show for this frame; the app carries it out."""
+
+    kind: str  # "preload" | "switch" | "hold_playlist" | "resume_playlist" | "control"
+    scenes: tuple[str, ...] = ()  # preload: these; switch: the first
+    message: ControlMessage | None = None  # control: as if it came from the control port
 
 
 @dataclass(frozen=True)
@@ -112,7 +122,7 @@ class AttractLoop:
 
 
 class AttractDirector:
-    """Carries the loop's actions out in the app (runtime.app.App)."""
+    """The attract loop in the show: its actions as `ShowCommand`s, virtual visitors for its steps."""
 
     def __init__(self, cfg: dict[str, Any]) -> None:
         acfg = cfg["attract"]
@@ -121,60 +131,58 @@ class AttractDirector:
                                 acfg["sign_every"])
         self.n_visitors = acfg["visitors"]
         self.seed = acfg["seed"]
-        self._visitors: Any = None
+        self._visitors: VirtualVisitors | None = None
         self._visitors_missing = False
         self._live_scene = ""
-        self._saved_playlist: list[dict[str, Any]] | None = None
         self._checked = False
 
     @property
     def attracting(self) -> bool:
         return self.loop.state == ATTRACT
 
-    def update(self, app: Any, t: float, real_people: list[Any]) -> None:
+    def update(self, t: float, real_people: list[Person], current_scene: str) -> list[ShowCommand]:
+        commands = []
         if not self._checked:
             # Set up the attract scenes on the first frame, not at night when the room empties:
             # an unknown scene or a missing model file stops the show now, with its message.
             self._checked = True
-            app.scenes.preload([step.scene for step in self.loop.steps])
+            commands.append(ShowCommand("preload", tuple(step.scene for step in self.loop.steps)))
         for action in self.loop.update(t, len(real_people)):
-            self._apply(app, action, t)
+            commands += self._commands(action, t, current_scene)
+        return commands
 
-    def scene_people(self, t: float, real_people: list[Any]) -> list[Any]:
+    def scene_people(self, t: float, real_people: list[Person]) -> list[Person]:
         """What the scene sees: the real people, or virtual visitors in an attract step with them."""
         if not self.loop.shows_visitors or self.n_visitors <= 0:
             return real_people
         visitors = self._virtual_visitors()
         return visitors.step(t) if visitors is not None else real_people
 
-    def _apply(self, app: Any, action: Action, t: float) -> None:
-        scenes = app.scenes
+    def _commands(self, action: Action, t: float, current_scene: str) -> list[ShowCommand]:
         if action.kind == "attract":
-            self._live_scene = scenes.current.name if scenes.current is not None else ""
-            self._saved_playlist, scenes.playlist = scenes.playlist, []  # the playlist waits for people
+            self._live_scene = current_scene
             self._visitors = None  # the visitors start their walk afresh
             log.info("nobody seen for %.0f s: attract loop", self.loop.idle_seconds)
-            if action.scene:
-                app.switch_scene(action.scene)
-        elif action.kind == "step":
-            app.switch_scene(action.scene)
-        elif action.kind == "sign":
-            app.control_queue.append(ControlMessage("/sign", (action.text,), t, "attract"))
-        elif action.kind == "live":
+            hold = [ShowCommand("hold_playlist")]  # the playlist waits for people
+            return hold + ([ShowCommand("switch", (action.scene,))] if action.scene else [])
+        if action.kind == "step":
+            return [ShowCommand("switch", (action.scene,))]
+        if action.kind == "sign":
+            return [ShowCommand("control", message=ControlMessage("/sign", (action.text,), t, "attract"))]
+        if action.kind == "live":
             log.info("a visitor: back to the live scene %s", self._live_scene or "(as it was)")
-            if self._saved_playlist is not None:
-                scenes.playlist = self._saved_playlist
-                self._saved_playlist = None
-            if self._live_scene and (scenes.current is None or scenes.current.name != self._live_scene):
-                app.switch_scene(self._live_scene)
+            back = [ShowCommand("resume_playlist")]
+            if self._live_scene and current_scene != self._live_scene:
+                back.append(ShowCommand("switch", (self._live_scene,)))
+            return back
+        return []
 
-    def _virtual_visitors(self) -> Any:
+    def _virtual_visitors(self) -> VirtualVisitors | None:
         if self._visitors is None and not self._visitors_missing:
             try:
-                from runtime.devices.virtual_visitors import VirtualVisitors
-            except ImportError as exc:
+                self._visitors = VirtualVisitors(self.n_visitors, self.seed)
+            except (ImportError, OSError, ValueError) as exc:
                 self._visitors_missing = True
                 log.warning("attract loop without virtual visitors: %s", exc)
                 return None
-            self._visitors = VirtualVisitors(self.n_visitors, self.seed)
         return self._visitors
