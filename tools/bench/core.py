@@ -9,18 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tools.bench.gl import headless_gl
 from tools.bench.runner import figure, timed
-
-
-def _standalone(size: tuple[int, int]):
-    import moderngl
-
-    from runtime.gfx import Graphics
-
-    ctx = moderngl.create_standalone_context(backend="egl")
-    fbo = ctx.simple_framebuffer(size)
-    fbo.use()
-    return ctx, Graphics(ctx, size)
 
 
 def bench_testcard() -> list[dict]:
@@ -32,38 +22,36 @@ def bench_testcard() -> list[dict]:
     out = []
     camera = np.random.default_rng(0).integers(0, 255, (720, 1280, 3), dtype=np.uint8)
     for w, h in ((640, 360), (1280, 720), (1920, 1080)):
-        ctx, gfx = _standalone((w, h))
+        gl = headless_gl((w, h))
         scene = TestcardScene()
-        scene.setup(gfx)
+        scene.setup(gl.gfx)
         frames = iter(range(1, 10**9))
 
-        def frame(scene=scene, gfx=gfx, ctx=ctx, frames=frames) -> None:
+        def frame(scene=scene, gl=gl, frames=frames) -> None:
             i = next(frames)  # a new camera frame every render, the worst case
             inputs = Inputs(t=i / 60, dt=1 / 60, frames={"main": CameraFrame(camera, 0.0, i, "bench")})
             scene.update(inputs, Outputs())
-            gfx.clear()
-            scene.draw(gfx)
-            ctx.finish()
+            gl.draw(scene)
 
         out.append(figure(f"testcard_frame_{w}x{h}", f"test card render time at {w}x{h} incl. a new "
                           "1280x720 camera frame uploaded each frame (llvmpipe, ctx.finish)", timed(frame, 120)))
-        ctx.release()
+        gl.release()
     return out
 
 
 def bench_frame_to_texture() -> list[dict]:
-    ctx, gfx = _standalone((64, 64))
+    gl = headless_gl((64, 64))
     out = []
     for w, h in ((640, 480), (1280, 720)):
         image = np.random.default_rng(1).integers(0, 255, (h, w, 3), dtype=np.uint8)
 
         def upload(image=image) -> None:
-            gfx.texture("bench", image)
-            ctx.finish()
+            gl.gfx.texture("bench", image)
+            gl.ctx.finish()
 
         out.append(figure(f"camera_to_texture_{w}x{h}", f"upload of one {w}x{h} RGB camera frame to a "
                           "GL texture", timed(upload, 200)))
-    ctx.release()
+    gl.release()
     return out
 
 

@@ -12,22 +12,16 @@ from tools.bench.runner import figure, timed
 
 
 def _scene_frame(n_people: int, runs: int = 60) -> list[dict]:
-    import moderngl
-
     from runtime.devices.virtual_visitors import VirtualVisitors
     from runtime.frames import CameraFrame, Inputs, Outputs
-    from runtime.gfx import Graphics
     from runtime.scene import registry
+    from tools.bench.gl import headless_gl
 
     PoseSpaceScene = registry()["pose_space"]
 
-    size = (1280, 720)
-    ctx = moderngl.create_standalone_context(backend="egl")
-    fbo = ctx.simple_framebuffer(size)
-    fbo.use()
-    gfx = Graphics(ctx, size)
+    gl = headless_gl((1280, 720))
     scene = PoseSpaceScene({"camera": "dimmed"})
-    scene.setup(gfx)
+    scene.setup(gl.gfx)
     visitors = VirtualVisitors(n_people, seed=1)
     ticks = itertools.count()
     # Visitors and their camera frames are made ahead: they stand in for perception, not the scene.
@@ -46,15 +40,13 @@ def _scene_frame(n_people: int, runs: int = 60) -> list[dict]:
         start = time.perf_counter()
         scene.update(inputs[i], Outputs())
         update_times.append(1000 * (time.perf_counter() - start))
-        gfx.time = inputs[i].t
-        gfx.clear()
-        scene.draw(gfx)
-        ctx.finish()
+        gl.gfx.time = inputs[i].t
+        gl.draw(scene)
 
     for i in range(30):  # warm up: postures held, particles flowing
         scene.update(inputs[i], Outputs())
     samples = timed(frame, runs)
-    ctx.release()
+    gl.release()
     return [
         figure(f"pose_space_frame_{n_people}p_1280x720", f"pose space update + draw at 1280x720 with {n_people} "
                "virtual visitor(s) and a new 640x360 camera frame each frame (llvmpipe, ctx.finish)", samples),

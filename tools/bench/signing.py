@@ -12,15 +12,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from tools.bench.runner import figure, timed
+
 ROOT = Path(__file__).resolve().parents[2]
 LEXICON = ROOT.parent / "shared" / "data" / "hamnosys" / "lexicon_dev.jsonl"
 ANIMATE_SAMPLE = 1000  # signs animated (every n-th of the lexicon): keeps the bench under a minute
-
-
-def _figure(name: str, what: str, samples: list[float], unit: str = "ms") -> dict:
-    from tools.bench.runner import figure
-
-    return figure(name, what, samples, unit)
 
 
 def _signs() -> tuple[list[str], str]:
@@ -46,7 +42,7 @@ def bench_parse() -> list[dict]:
         except HamNoSysError:
             pass
         times.append((time.perf_counter() - t) * 1000.0)
-    return [_figure("signing.parse", f"parse one sign, all {len(signs)} of {source}", times)]
+    return [figure("signing.parse", f"parse one sign, all {len(signs)} of {source}", times)]
 
 
 def bench_animate() -> list[dict]:
@@ -66,29 +62,23 @@ def bench_animate() -> list[dict]:
         times.append((time.perf_counter() - t) * 1000.0)
         frames.append(anim.frames.shape[0])
     return [
-        _figure("signing.animate", f"animate one parsed sign at 25 fps ({len(times)} signs of {source})", times),
-        _figure("signing.sign_length", "frames per sign at 25 fps", frames, unit="frames"),
+        figure("signing.animate", f"animate one parsed sign at 25 fps ({len(times)} signs of {source})", times),
+        figure("signing.sign_length", "frames per sign at 25 fps", frames, unit="frames"),
     ]
 
 
 def bench_render() -> list[dict]:
     os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
-    import moderngl
-
     from runtime.frames import Inputs, Outputs
-    from runtime.gfx import Graphics
     from runtime.scene import registry
+    from tools.bench.gl import headless_gl
 
     SigningScene = registry()["signing"]
     from signlang.examples import load_examples
 
-    ctx = moderngl.create_standalone_context(backend="egl")
-    size = (1280, 720)
-    fbo = ctx.framebuffer(color_attachments=[ctx.texture(size, 4)])
-    fbo.use()
-    gfx = Graphics(ctx, size)
+    gl = headless_gl((1280, 720))
     scene = SigningScene({"demo": False, "stream_landmarks": True})
-    scene.setup(gfx)
+    scene.setup(gl.gfx)
     scene.enter()
     example = load_examples()[4]
     scene.enqueue(example.hamnosys, example.gloss)
@@ -103,19 +93,14 @@ def bench_render() -> list[dict]:
         scene.update(Inputs(t=step / 60.0, dt=1 / 60.0), out)
         update_times.append((time.perf_counter() - t) * 1000.0)
         step += 1
-        fbo.use()
-        gfx.clear()
-        scene.draw(gfx)
-        ctx.finish()
-
-    from tools.bench.runner import timed
+        gl.draw(scene)
 
     times = timed(frame, runs=120, warmup=5)
-    ctx.release()
+    gl.release()
     return [
-        _figure("signing.render_1280x720", "update + draw + finish of the signing scene at 1280x720 (llvmpipe)",
+        figure("signing.render_1280x720", "update + draw + finish of the signing scene at 1280x720 (llvmpipe)",
                 times),
-        _figure("signing.update", "scene update (queue, blend, landmark message)", update_times[5:]),
+        figure("signing.update", "scene update (queue, blend, landmark message)", update_times[5:]),
     ]
 
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-import numpy as np
-
 from models.signs.generator import DEFAULT_MODEL, LearnedSigner
+from tools.bench.runner import figure
 
 SIGNS = {
     "short": "hamflathand,hamextfingeru,hampalml,hamchin",
@@ -21,16 +20,8 @@ SIGNS = {
 }
 
 
-def _figure(name: str, what: str, samples: list[float]) -> dict:
-    ms = np.array(samples) * 1000.0
-    return {
-        "name": name,
-        "what": what,
-        "unit": "ms",
-        "runs": len(samples),
-        "median": float(np.median(ms)),
-        "p95": float(np.percentile(ms, 95)),
-    }
+def _figure(name: str, what: str, seconds: list[float]) -> dict:
+    return figure(name, what, [s * 1000.0 for s in seconds])
 
 
 def bench_generate(runs: int = 30) -> list[dict]:

@@ -46,23 +46,17 @@ def bench_model_path() -> list[dict]:
 
 
 def bench_scene() -> list[dict]:
-    import moderngl
-
     from runtime.frames import CameraFrame, Inputs, Outputs
-    from runtime.gfx import Graphics
     from runtime.scene import registry
+    from tools.bench.gl import headless_gl
 
     SonificationScene = registry()["sonification"]
 
     out = []
     cameras = _camera_frames()
-    ctx = moderngl.create_standalone_context(backend="egl")
-    size = (1280, 720)
-    fbo = ctx.simple_framebuffer(size)
-    fbo.use()
-    gfx = Graphics(ctx, size)
+    gl = headless_gl((1280, 720))
     scene = SonificationScene({"source": "camera"})
-    scene.setup(gfx)
+    scene.setup(gl.gfx)
     scene.enter()
     state = {"i": 0}
 
@@ -74,15 +68,13 @@ def bench_scene() -> list[dict]:
 
     def frame() -> None:
         update()
-        gfx.clear()
-        scene.draw(gfx)
-        ctx.finish()
+        gl.draw(scene)
 
     out.append(figure("sonification_scene_update", "scene update per fixed step: camera region to model input, "
                       "model path, smoothing, spectrogram column, sound and OSC output", timed(update, 200)))
     out.append(figure("sonification_scene_frame_1280x720", "update + draw + ctx.finish at 1280x720 with a new "
                       "1280x720 camera frame each frame (llvmpipe)", timed(frame, 120)))
-    ctx.release()
+    gl.release()
     return out
 
 
