@@ -21,6 +21,7 @@ from runtime.devices.file_watcher import FileWatchers
 from runtime.devices.mic_features import MicFeatures
 from runtime.devices.sources import FrameSource, open_source, resolve_auto
 from runtime.engines import Engines
+from runtime.error_log import ErrorLog
 from runtime.errors import StartupError
 from runtime.frames import CameraFrame, ControlMessage, Inputs, KeyEvent, Outputs, PointerEvent
 from runtime.gfx import Graphics
@@ -75,11 +76,13 @@ class App:
         self._keys: list[KeyEvent] = []  # window input waiting for the next update
         self._pointer: list[PointerEvent] = []
         self.scene_errors = 0
+        self.errors = ErrorLog(log)  # requests from outside that failed, logged at a bounded rate
         self._mic: MicFeatures | None = None
         self.max_fps = float(cfg["show"]["max_fps"])  # the render-rate cap (0: none)
         self._held_playlist: list[dict[str, Any]] | None = None  # the playlist while the attract loop plays
         self._last_error_log = 0.0
         self._screenshot_requested = False
+        self._dropped_until = 0.0
         # Heartbeat, kiosk, attract loop, recording and replay (runtime/installation/kiosk.py).
         self.installation = Installation(cfg, self.options.record)
 
@@ -114,7 +117,7 @@ class App:
             self.scenes.start_playlist()
         else:
             self.scenes.switch(show["scene"], fade=0.0)
-        self.fixed = FixedStep(show["update_rate"])
+        self.fixed = FixedStep(show["update_rate"], show["max_updates"])
 
     def _open_cameras(self) -> None:
         for name, ccfg in self.cfg["cameras"].items():
@@ -132,9 +135,11 @@ class App:
     def note(self, text: str, key: str = "", seconds: float | None = None) -> None:
         """A status line shown on screen for a while (a note with the same key replaces it)."""
         seconds = self.cfg["window"]["note_seconds"] if seconds is None else seconds
+        repeated = any(n.text == text and n.key == key for n in self.state.notes)
         self.state.notes = [n for n in self.state.notes if not key or n.key != key]
         self.state.notes.append(Note(text, now() + seconds, key))
-        log.info("%s", text)
+        if not repeated:  # the same note again (a client repeating a bad request) is not logged again
+            log.info("%s", text)
 
     # --- per frame --------------------------------------------------------------------------
     def handle_events(self) -> None:
@@ -185,10 +190,13 @@ class App:
         try:
             self.scenes.switch(name)
             return True
-        except Exception as exc:
+        except KeyError as exc:  # no such scene: the request was wrong, the show is fine
             self.note(f"cannot switch to {name!r}: {exc}", key="scene-switch")
-            log.exception("switch to %s failed", name)
-            return False
+            self.errors.report("scene switch refused", f"{name!r}: {exc}")
+        except Exception as exc:  # a scene failing its set-up: worth its traceback, once an interval
+            self.note(f"cannot switch to {name!r}: {exc}", key="scene-switch")
+            self.errors.report("scene switch failed", f"{name!r}: {type(exc).__name__}: {exc}", exc)
+        return False
 
     def poll_cameras(self) -> None:
         for name, cam in self.cameras.items():
@@ -217,6 +225,7 @@ class App:
                     self.scenes.next(1 if msg.address == "/sala/next" else -1)
                 except Exception as exc:
                     self.note(f"{msg.address}: {exc}", key="scene-switch")
+                    self.errors.report("scene switch failed", f"{msg.address}: {exc}", exc)
             elif msg.address == "/sala/volume":
                 self.engines.audio.apply([SoundCommand("set", key="master", params={"volume": msg.args[0]})])
             elif msg.address == "/sala/param":
@@ -226,6 +235,7 @@ class App:
                     scene.set_param(key, value)
                 except (KeyError, ValueError, TypeError) as exc:
                     self.note(f"/sala/param: {exc}", key="param")
+                    self.errors.report("parameter refused", f"/sala/param {scene_name} {key}: {exc}")
             else:
                 self.control_queue.append(msg)
 
@@ -251,6 +261,9 @@ class App:
     def run_updates(self, t: float, elapsed: float) -> Outputs:
         out = Outputs()
         steps = self.fixed.advance(elapsed)
+        self.stats.add(updates=steps)
+        if self.fixed.last_dropped > 0:
+            self._dropped_until = now() + 2.0  # the overlay says so for a moment
         for _ in range(steps):
             inputs = self.make_inputs(t, self.fixed.dt)
             self.guarded("update", self.scenes.update, inputs, out)
@@ -302,6 +315,9 @@ class App:
             f"input age {s['input_age_ms'].median():6.1f} ms (p95 {s['input_age_ms'].p(95):6.1f})",
             f"scene {self.scenes.current.name if self.scenes.current else '-'}   frame {self.frame_number}",
         ]
+        if now() < self._dropped_until:
+            lines.append(f"updates: at most {self.fixed.max_steps} a frame, {self.fixed.dropped:.1f} s of scene "
+                         "time dropped so far")
         lines += [f"camera {n}: {st}" for n, st in self.camera_status.items()]
         lines += [f"{n}: {st}" for n, st in self.engines.statuses().items()]
         if self.engines.people:
@@ -326,16 +342,21 @@ class App:
         self.handle_events()
         self.poll_cameras()
         self.handle_control()
+        t_input = now()
         main = self.cameras.get("main")
         self.engines.sense(main, self.installation.wants_people(self.scenes.wants_people))
         self._mic = self.engines.mic_features()
+        t_sensed = now()
         scene = self.scenes.current.name if self.scenes.current is not None else ""
         decision = self.installation.before_update(t_start, elapsed, self.cameras, self.engines.people, self._mic,
                                                    scene)  # replay, record, attract
         t_updates = self.carry_out(decision)
         out = self.run_updates(t_updates, decision.elapsed)
+        t_scene = now()
         self.emit(out, t_updates)
         t_updated = now()
+        self.stats.add(input_ms=(t_input - t_start) * 1000, perception_ms=(t_sensed - t_input) * 1000,
+                       scene_update_ms=(t_scene - t_sensed) * 1000, outputs_ms=(t_updated - t_scene) * 1000)
         self.draw()
         self.display.ctx.finish()
         t_drawn = now()

@@ -78,6 +78,8 @@ SCHEMA: dict[str, dict[str, Field | Tables | TableList]] = {
         "crossfade": F(NUM, 1.0, "seconds of the GPU crossfade between scenes", min=0.0, max=30.0),
         "update_rate": F(NUM, 60.0, "fixed update rate in Hz, independent of the render rate", min=1.0,
                          max=1000.0),
+        "max_updates": F(int, 3, "most fixed updates in one frame; a slower frame drops scene time instead",
+                         min=1, max=20),
         "max_fps": F(NUM, 60.0, "render rate cap; 0 means as fast as possible", min=0.0),
         "scene_keys": F(bool, True, "number keys 1-9 switch scenes, Tab the next one"),
     },

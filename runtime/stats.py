@@ -29,7 +29,9 @@ class Rolling:
 class FrameStats:
     """What the overlay shows and the bench reads: times in milliseconds."""
 
-    FIGURES = ("frame_ms", "update_ms", "render_ms", "input_age_ms")
+    FIGURES = ("frame_ms", "update_ms", "render_ms", "input_age_ms",
+               # the stages of a frame (update_ms above is everything before the draw)
+               "input_ms", "perception_ms", "scene_update_ms", "outputs_ms", "updates")
 
     def __init__(self, n: int = 600) -> None:
         self.figures = {name: Rolling(n) for name in self.FIGURES}

@@ -57,13 +57,30 @@ class Recorder(Scene):
 
 
 def test_fixed_update_rate_is_independent_of_render_rate(display):
-    app = make_app(display, 'show.scene="test-recorder"', "show.update_rate=100")
+    app = make_app(display, 'show.scene="test-recorder"', "show.update_rate=100", "show.max_updates=5")
     try:
         scene = app.scenes.current
         run_frames(app, 10, dt=0.05)  # 20 fps rendering, 0.5 s of time
         assert scene.updates == 50
         run_frames(app, 50, dt=0.005)  # 200 fps rendering, 0.25 s
         assert 73 <= scene.updates <= 76
+    finally:
+        app.shutdown()
+
+
+def test_a_slow_frame_does_not_multiply_updates_beyond_the_bound(display):
+    """A stall (here a 1 s frame) runs at most show.max_updates updates and drops the rest of the
+    time, so that slowness cannot feed itself; the overlay says so."""
+    app = make_app(display, 'show.scene="test-recorder"', "show.update_rate=60", "show.max_updates=3")
+    try:
+        scene = app.scenes.current
+        run_frames(app, 1, dt=1.0)
+        assert scene.updates == 3
+        assert app.fixed.dropped == pytest.approx(1.0 - 3 / 60, abs=1 / 60)
+        assert any("dropped" in line for line in app.overlay_lines())
+        before = scene.updates
+        run_frames(app, 60, dt=1 / 60)  # back to frame rate: one update a frame, no debt carried over
+        assert 59 <= scene.updates - before <= 61
     finally:
         app.shutdown()
 

@@ -8,6 +8,7 @@ Bound to 127.0.0.1 unless the config opens it; an optional allow-list filters se
 
 from __future__ import annotations
 
+import logging
 import math
 import socket
 import threading
@@ -15,8 +16,11 @@ from collections import deque
 from typing import Any
 
 from runtime import clock
+from runtime.error_log import ErrorLog
 from runtime.frames import ControlMessage
 from runtime.osc.codec import OscDecodeError, decode_packet, encode_message
+
+log = logging.getLogger(__name__)
 
 MAX_TEXT = 2000  # longest string argument accepted (a HamNoSys sign fits easily)
 NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
@@ -98,6 +102,7 @@ class ControlServer:
         self._thread: threading.Thread | None = None
         self._running = False
         self._status = "off"
+        self.errors = ErrorLog(log)
         self.counters = dict(
             received=0, applied=0, pings=0, dropped_malformed=0, dropped_invalid=0, dropped_oversize=0,
             dropped_sender=0, dropped_queue_full=0,
@@ -147,20 +152,24 @@ class ControlServer:
             except Exception as exc:  # a packet must never end the server
                 self.counters["dropped_malformed"] += 1
                 self.last_error = f"unexpected {type(exc).__name__} on a packet: {exc}"
+                self.errors.report("control: packet failed", self.last_error, exc)
 
     def _handle(self, data: bytes, sender: tuple[Any, ...]) -> None:
         self.counters["received"] += 1
         if self.allow and sender[0] not in self.allow:
             self.counters["dropped_sender"] += 1
+            self.errors.report("control: sender not allowed", sender[0])
             return
         if len(data) > self.max_packet:
             self.counters["dropped_oversize"] += 1
+            self.errors.report("control: oversize packet", f"{len(data)} bytes from {sender[0]}")
             return
         try:
             messages = decode_packet(data)
         except OscDecodeError as exc:
             self.counters["dropped_malformed"] += 1
             self.last_error = f"malformed packet from {sender[0]}: {exc}"
+            self.errors.report("control: malformed packet", self.last_error)
             return
         now = clock.now()
         for address, args in messages:
@@ -173,10 +182,12 @@ class ControlServer:
             except InvalidControl as exc:
                 self.counters["dropped_invalid"] += 1
                 self.last_error = str(exc)
+                self.errors.report("control: invalid message", f"from {sender[0]}: {exc}")
                 continue
             with self._lock:
                 if len(self._queue) >= self.queue_size:
                     self.counters["dropped_queue_full"] += 1
+                    self.errors.report("control: queue full", f"{address} from {sender[0]} dropped")
                     continue
                 self._queue.append(ControlMessage(address, args, now, f"{sender[0]}:{sender[1]}"))
                 self.counters["applied"] += 1

@@ -8,12 +8,14 @@ never thinned: they wait for the target's next bundle.
 
 from __future__ import annotations
 
+import logging
 import socket
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from runtime import clock
+from runtime.error_log import ErrorLog
 from runtime.frames import OscMessage
 from runtime.osc.codec import IMMEDIATELY, bundle_size, encode_bundle, encode_message, ntp_timetag
 from runtime.osc.schema import (  # noqa: F401  (re-exported: the app loop builds messages from here)
@@ -30,6 +32,8 @@ from runtime.osc.schema import (  # noqa: F401  (re-exported: the app loop build
     sonify_message,
     wekinator_message,
 )
+
+log = logging.getLogger(__name__)
 
 PRESETS = ("sala", "mediapipe", "wekinator")
 CONTINUOUS_STREAMS = ("pose", "mic", "sonification")
@@ -93,6 +97,7 @@ class OscOut:
         self.targets = [_target_from_config(t) for t in cfg.get("targets", [])]
         self._sockets: dict[int, socket.socket] = {}
         self._t0 = clock.now()
+        self.errors = ErrorLog(log)
         self.last_send_ns = 0  # perf_counter_ns() right after the last datagram left (for benchmarks)
         for target in self.targets:
             target.counters = dict(
@@ -133,6 +138,7 @@ class OscOut:
             except (TypeError, ValueError, IndexError, AttributeError) as exc:  # a preset fed a bad message
                 target.counters["bad_messages"] += 1
                 target.error = f"frame {frame}: {exc}"
+                self.errors.report(f"osc target {target.name}: bad message", target.error)
 
     def _send_target(
         self, target: OscTarget, now: float, timetag: int, frame_msg: bytes, messages: list[OscMessage]
@@ -203,6 +209,7 @@ class OscOut:
         except OSError as exc:  # buffer full, unreachable, refused: never block, never raise
             target.counters["send_errors"] += 1
             target.error = f"{type(exc).__name__}: {exc}"
+            self.errors.report(f"osc target {target.name}: send failed", target.error)
             return
         self.last_send_ns = time.perf_counter_ns()
         if target.bundle:

@@ -85,6 +85,8 @@ class PersonState:
     energy: float = 0.0
     voice_on: bool = False
     next_osc: float = 0.0
+    probs: np.ndarray | None = None  # the newest posture probabilities
+    assessed_for: str = ""  # the posture the assessment is of
 
 
 class PoseSpaceScene(Scene):
@@ -126,6 +128,9 @@ class PoseSpaceScene(Scene):
         self.harmony_on = False
         self.people: list[Person] = []
         self._next_gallery_save = 0.0
+        self._people_key: tuple[tuple[int, float], ...] = ()  # (id, capture time) of the last result seen
+        self._people_t = 0.0
+        self._group_target: tuple[float, float] | None = None  # closeness, synchrony of the last result
         self._thumbs: dict[str, np.ndarray] = {}  # posture -> reference landmarks for the "next" picture
 
     def set_param(self, key: str, value: Any) -> None:
@@ -191,15 +196,28 @@ class PoseSpaceScene(Scene):
         if len(people) < len(inputs.people):
             out.notes.append(f"pose_space: ignored {len(inputs.people) - len(people)} people without (33, 4) landmarks")
         self._mic(inputs.audio, out)
-        self._classify(people, out, dt)
+        # The classifier, the assessment, the gallery and the hands work at the rate the landmarks
+        # change (the camera's), not at every fixed update: a new perception result is new capture times.
+        key = tuple((p.id, p.t_capture) for p in people)
+        if key != self._people_key:
+            since = self.t - self._people_t if self._people_key else dt
+            self._people_key, self._people_t = key, self.t
+            self._perceive(people, max(since, dt))
+            self._group_target = self._group(people)
+        if self._group_target is not None:  # smoothed every update: the same per second at any result rate
+            close, sync = self._group_target
+            self.closeness += 0.05 * (close - self.closeness)
+            self.sync += 0.05 * (sync - self.sync)
+        self._classify(people, out)
         self._depart(out)
-        self._group(people)
         if self.values["sound"]:
             self._sound(people, out)
         self.particles.step(dt, self.t)
         self.people = people
 
-    def _classify(self, people: list[Person], out: Outputs, dt: float) -> None:
+    def _perceive(self, people: list[Person], elapsed: float) -> None:
+        """Once per new perception result, for everyone at once: posture probabilities (one batched
+        classifier call), the execution score, the nearest gallery pose, the hands."""
         assert self.classifier is not None
         if not people:
             return
@@ -212,10 +230,32 @@ class PoseSpaceScene(Scene):
                 s = PersonState(person.id, PostureHold(classes, hold=float(self.values["hold_seconds"])),
                                 SequenceGuide(self.values["sequence"]), lm, self.t)
                 self.states[person.id] = s
-            s.landmarks, s.last_seen = lm, self.t
+            s.landmarks, s.last_seen, s.probs = lm, self.t, pr
             k = int(np.argmax(pr))
             s.top, s.top_prob = classes[k], float(pr[k])
-            for kind, name in s.hold.update(self.t, pr):
+            self._assess(s)
+            if self.t >= s.next_search:
+                matches = self.gallery.search(lm, k=1, aspect=self.aspect, min_joints=8)
+                s.nearest = matches[0] if matches else None
+                s.next_search = self.t + 0.3
+            self._hands(s, lm, elapsed)
+
+    def _assess(self, s: PersonState) -> None:
+        target = s.hold.held or (s.top if s.top != NONE_LABEL and s.top_prob >= ASSESS_MIN_PROB else "")
+        s.assessment = assess(self.postures[target], measured_angles(s.landmarks, self.aspect)) if target else None
+        s.assessed_for = target
+
+    def _classify(self, people: list[Person], out: Outputs) -> None:
+        """Every update: the held posture follows time with the newest probabilities."""
+        assert self.classifier is not None
+        classes = self.classifier.classes
+        for person in people:
+            s = self.states.get(person.id)
+            if s is None or s.probs is None:
+                continue
+            s.last_seen = self.t
+            lm = s.landmarks
+            for kind, name in s.hold.update(self.t, s.probs):
                 conf = float(s.hold.probs[classes.index(name)])
                 out.osc.append(posture_event("start" if kind == "enter" else "end", person.id, name, conf))
                 if kind == "enter":
@@ -224,17 +264,13 @@ class PoseSpaceScene(Scene):
                     if self.values["record_poses"]:
                         self.gallery.record(f"room {person.id}: {name} at {self.t:.0f} s", lm, name, self.aspect)
                         self._save_gallery()
-            target = s.hold.held or (s.top if s.top != NONE_LABEL and s.top_prob >= ASSESS_MIN_PROB else "")
-            s.assessment = assess(self.postures[target], measured_angles(lm, self.aspect)) if target else None
+            if (s.hold.held or (s.top if s.top != NONE_LABEL and s.top_prob >= ASSESS_MIN_PROB else "")) \
+                    != s.assessed_for:
+                self._assess(s)  # a posture just held (or let go) is scored against the right reference
             person.posture = s.hold.held
             person.posture_confidence = float(s.hold.probs[classes.index(s.hold.held)]) if s.hold.held else s.top_prob
             person.posture_score = s.assessment.score if s.assessment else 0.0
             person.feedback = list(s.assessment.feedback) if s.assessment else []
-            if self.t >= s.next_search:
-                matches = self.gallery.search(lm, k=1, aspect=self.aspect, min_joints=8)
-                s.nearest = matches[0] if matches else None
-                s.next_search = self.t + 0.3
-            self._hands(s, lm, dt)
             if self.t >= s.next_osc:
                 fb = person.feedback[0] if person.feedback else ""
                 out.send("/sala/pose_space/person", int(person.id), person.posture or s.top,
@@ -252,19 +288,21 @@ class PoseSpaceScene(Scene):
         except OSError as exc:
             log.warning("pose_space: room poses not saved to %s (%s)", self.values["gallery_file"], exc)
 
-    def _hands(self, s: PersonState, lm: np.ndarray, dt: float) -> None:
+    def _hands(self, s: PersonState, lm: np.ndarray, elapsed: float) -> None:
+        """Wrist speed since the last result; particles in proportion to the time it covers (as many
+        a second whatever the camera rate)."""
         wrists = lm[[lmk.L_WRIST, lmk.R_WRIST], :2].astype(np.float64)
         seen = lm[[lmk.L_WRIST, lmk.R_WRIST], 3] >= 0.3
-        vel = np.zeros((2, 2)) if s.wrists_prev is None else (wrists - s.wrists_prev) / max(dt, 1e-3)
+        vel = np.zeros((2, 2)) if s.wrists_prev is None else (wrists - s.wrists_prev) / max(elapsed, 1e-3)
         s.wrists_prev = wrists
         speed = np.linalg.norm(vel, axis=1)
-        s.energy += 0.2 * (float(np.clip(speed.mean(), 0, 3)) - s.energy)
+        s.energy += (1.0 - 0.8 ** (elapsed * 60.0)) * (float(np.clip(speed.mean(), 0, 3)) - s.energy)
         color = quality_color(s.assessment.score) if s.assessment else (0.5, 0.6, 1.0)
         for i in range(2):
             if not seen[i]:
                 continue
             s.trails[i].append(wrists[i].copy())
-            count = 1 + int(min(8.0, speed[i] * 6.0))
+            count = int(round((1 + min(8.0, speed[i] * 6.0)) * elapsed * 60.0))
             self.particles.emit(wrists[i], np.clip(vel[i], -2, 2), color, count, spread=0.04)
 
     def _chord(self, name: str, lm: np.ndarray, out: Outputs) -> None:
@@ -282,7 +320,7 @@ class PoseSpaceScene(Scene):
             if s.voice_on:
                 out.release(f"pose-{pid}")
 
-    def _group(self, people: list[Person]) -> None:
+    def _group(self, people: list[Person]) -> tuple[float, float] | None:
         """Closeness (0..1) from distances on the floor, synchrony (0..1) from how alike the poses are."""
         close, sync = 0.0, 0.0
         if len(people) >= 2:
@@ -306,9 +344,7 @@ class PoseSpaceScene(Scene):
                     diff = diff[np.isfinite(diff)]
                     pairs_s.append(max(0.0, 1.0 - float(diff.mean()) / 45.0) if diff.size else 0.0)
             close, sync = float(np.mean(pairs_c)), float(np.mean(pairs_s))
-        if math.isfinite(close) and math.isfinite(sync):
-            self.closeness += 0.05 * (close - self.closeness)
-            self.sync += 0.05 * (sync - self.sync)
+        return (close, sync) if math.isfinite(close) and math.isfinite(sync) else None
 
     def _mic(self, audio: Any, out: Outputs) -> None:
         if audio is None:
