@@ -118,3 +118,87 @@ def test_control_flood_keeps_the_frame_rate_and_applies_every_valid_command(disp
     assert stats["dropped_invalid"] == expected["dropped_invalid"]
     assert stats["dropped_queue_full"] == 0
     assert np.isfinite(fps_storm)
+
+
+FLOOD_SECONDS = float(os.environ.get("SALA_FLOOD_SECONDS", "10"))
+# A looping client in another process: malformed packets and well-formed requests that are wrong
+# (a scene that does not exist, a parameter nobody has, a bad volume), paced at 20,000 a second.
+WRONG_CLIENT = r"""
+import random, socket, sys, time
+from runtime.osc.codec import encode_message
+port, seconds = int(sys.argv[1]), float(sys.argv[2])
+wrong = [encode_message("/sala/scene", ("nonexistent",)), encode_message("/sala/param", ("", "nosuch", 1.0)),
+         encode_message("/sala/param", ("nosuchscene", "speed", 1.0)), encode_message("/sala/volume", ("loud",)),
+         b"/sala/scene\x00,s\x00\x00", bytes(range(40))]
+sock, rng, sent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM), random.Random(3), 0
+t0 = time.monotonic()
+while time.monotonic() - t0 < seconds:
+    for _ in range(200):
+        sock.sendto(rng.choice(wrong), ("127.0.0.1", port))
+        sent += 1
+    time.sleep(max(0.0, t0 + sent / 20000.0 - time.monotonic()))
+print(sent)
+"""
+
+
+def test_a_flood_of_wrong_requests_keeps_the_frame_rate_and_the_log_small(display, tmp_path):
+    """10 s of bad and well-formed-but-wrong control messages: the frame rate stays within 10 % of
+    calm, each is counted, and the log gets a few lines per kind, not a traceback per packet."""
+    import io
+    import logging
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    port = free_port()
+    cfg = load(None, ['window.mode="headless"', 'show.scene="testcard"', f"show.max_fps={FPS}",
+                      'cameras.main.spec="images:builtin"', "perception.enabled=false"])
+    cfg["osc"].update(control_host="127.0.0.1", control_port=port)
+    app = App(cfg, RunOptions(), display=display)
+    app.setup()
+    log_text = io.StringIO()
+    handler = logging.StreamHandler(log_text)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    old_level = root.level
+    root.setLevel(logging.INFO)
+
+    def run_frames(seconds: float, until=None) -> list[float]:
+        starts, period, t_end = [], 1.0 / FPS, time.monotonic() + seconds
+        while time.monotonic() < t_end and not (until and until()):
+            t = time.monotonic()
+            starts.append(t)
+            app.step(period)
+            time.sleep(max(0.0, period - (time.monotonic() - t)))
+        return starts
+
+    def fps(starts: list[float]) -> float:
+        return (len(starts) - 1) / (starts[-1] - starts[0])
+
+    root_dir = Path(__file__).resolve().parent.parent
+    try:
+        calm = run_frames(2.0)
+        client = subprocess.Popen([sys.executable, "-c", WRONG_CLIENT, str(port), str(FLOOD_SECONDS)],
+                                  cwd=root_dir, stdout=subprocess.PIPE, text=True)
+        time.sleep(0.3)  # the client's start-up is not the flood
+        stormy = run_frames(FLOOD_SECONDS + 30, until=lambda: client.poll() is not None)
+        sent = int(client.communicate(timeout=30)[0])
+        after = run_frames(2.0)
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+        app.shutdown()
+    stats = app.engines.control.stats()
+    size = len(log_text.getvalue().encode())
+    fps_calm = 0.5 * (fps(calm) + fps(after))
+    print(f"{sent} packets; fps calm {fps_calm:.1f}, in the flood {fps(stormy):.1f}; log {size} bytes; {stats}; "
+          f"app errors {app.errors.counts}")
+    assert sent >= 0.8 * 20000 * FLOOD_SECONDS
+    assert fps(stormy) >= 0.9 * fps_calm, (fps_calm, fps(stormy))
+    assert size < 100_000, log_text.getvalue()[-2000:]
+    assert "Traceback" not in log_text.getvalue()
+    counted = stats["dropped_malformed"] + stats["dropped_invalid"] + stats["dropped_queue_full"]
+    refused = sum(app.errors.counts.values())
+    assert counted + refused + stats["pings"] >= 0.95 * stats["received"]
+    assert app.errors.counts.get("scene switch refused", 0) > 1000  # they reached the app and were refused

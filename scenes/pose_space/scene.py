@@ -29,6 +29,7 @@ from body.assessment import Assessment, assess, measured_angles
 from body.postures import NONE_LABEL, load_postures, load_sequences
 from models.postures.classifier import DEFAULT_MODEL, PostureClassifier
 from runtime.frames import CameraFrame, Inputs, Outputs, Person
+from runtime.gfx import Graphics
 from runtime.osc.schema import posture_event
 from runtime.scene import Scene
 from scenes.pose_space import music
@@ -106,6 +107,7 @@ class PoseSpaceScene(Scene):
         "gallery_file": "",  # .npz keeping the room poses across restarts; "" = not kept
         "aspect": 1.7778,  # frame width / height when no camera frame is given (virtual visitors)
         "field_scale": 0.25,  # resolution of the soft background field relative to the screen
+        "background_rate": 30.0,  # field and camera composed this often a second at most (0: every frame)
     }
 
     def __init__(self, config: dict[str, Any] | None = None) -> None:
@@ -130,6 +132,8 @@ class PoseSpaceScene(Scene):
         self._next_gallery_save = 0.0
         self._people_key: tuple[tuple[int, float], ...] = ()  # (id, capture time) of the last result seen
         self._people_t = 0.0
+        self._background_key: tuple | None = None
+        self._background_t = -1e9
         self._group_target: tuple[float, float] | None = None  # closeness, synchrony of the last result
         self._thumbs: dict[str, np.ndarray] = {}  # posture -> reference landmarks for the "next" picture
 
@@ -419,9 +423,25 @@ class PoseSpaceScene(Scene):
         x1, y1 = pts.max(0)
         return ((x0 + x1) / 2 * w, (y0 + y1) / 2 * h, max(30.0, (x1 - x0) * w * 0.75), max(30.0, (y1 - y0) * h * 0.6))
 
-    def draw(self, gfx: Any) -> None:
+    def draw(self, gfx: Graphics) -> None:
         w, h = gfx.current_size
         states = [self.states[p.id] for p in self.people if p.id in self.states][:MAX_PEOPLE_DRAWN]
+        # The background (field and camera) changes at the camera's rate and the field flows slowly:
+        # it is composed at most `background_rate` times a second, or with a new camera frame, and
+        # copied in between (a blit costs a fraction of a full-screen pass on a software renderer).
+        background = gfx.target("pose_space-background", (w, h))
+        camera_key = (self.frame.source, self.frame.index) if self.frame is not None else None
+        rate = float(self.values["background_rate"])
+        stale = rate <= 0 or abs(self.t - self._background_t) >= 1.0 / rate
+        if stale or self._background_key != (w, h, camera_key, self.values["camera"]):
+            with gfx.rendering_to(background):
+                self._draw_background(gfx, states, w, h)
+            self._background_key = (w, h, camera_key, self.values["camera"])
+            self._background_t = self.t
+        gfx.copy(background)
+        self._draw_people(gfx, states, w, h)
+
+    def _draw_background(self, gfx: Graphics, states: list[PersonState], w: int, h: int) -> None:
         people_u = [(0.0, 0.0, 0.0, 0.0)] * 8
         aura_u = [(0.0, 0.0, 0.0, 0.0)] * 8
         for i, s in enumerate(states):
@@ -450,6 +470,8 @@ class PoseSpaceScene(Scene):
                 if self.frame is not None and mode else gfx.texture("pose_space-black", np.zeros((2, 2, 3), np.uint8))
             gfx.quad(self.compose_prog, u_field=field_target.texture, u_camera=cam, u_camera_mode=mode,
                      u_camera_dim=float(self.values["camera_brightness"]))
+
+    def _draw_people(self, gfx: Graphics, states: list[PersonState], w: int, h: int) -> None:
         scale = np.array([w, h], np.float32)
         # Everyone's bones in one draw call and everyone's trails in another: draw calls are what
         # costs on a software renderer.

@@ -24,9 +24,10 @@ BENCH_MODULES = (
     "tools.bench.signs",
     "tools.bench.sonification",
     "tools.bench.kiosk",
+    "tools.bench.show",
 )
 # Benchmarks that take long (minutes) run only when asked for by --only.
-ON_REQUEST = {"soak"}
+ON_REQUEST = {"soak", "show"}
 
 
 def figure(name: str, what: str, samples: Iterable[float], unit: str = "ms") -> dict:
