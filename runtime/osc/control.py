@@ -12,6 +12,7 @@ import logging
 import math
 import socket
 import threading
+import time
 from collections import deque
 from typing import Any
 
@@ -137,7 +138,13 @@ class ControlServer:
     def _serve(self) -> None:
         assert self._sock is not None
         buffer_size = max(self.max_packet + 1, 65536)
+        handled = 0
         while self._running:
+            handled += 1
+            if handled % 32 == 0:
+                # Under a flood this thread never waits for a packet, so it would hold the GIL for
+                # whole switch intervals while the render loop waits: step aside now and then.
+                time.sleep(0)
             try:
                 data, sender = self._sock.recvfrom(buffer_size)
             except TimeoutError:
