@@ -18,11 +18,64 @@ def brute_force_dtw(cost: np.ndarray) -> float:
     return float(acc[-1, -1])
 
 
-def test_vectorised_dtw_equals_the_textbook_recursion():
+def masked_point_cost(gen: np.ndarray, ref: np.ndarray, gen_present: np.ndarray, ref_present: np.ndarray):
+    """Ham2Pose's point cost for one keypoint, (T1, D) against (T2, D), written out cell by cell."""
+    cost = np.zeros((len(gen), len(ref)))
+    for i in range(len(gen)):
+        for j in range(len(ref)):
+            if not ref_present[j]:
+                cost[i, j] = 0.0
+            elif not gen_present[i]:
+                cost[i, j] = np.hypot(*ref[j]) / 2.0
+            else:
+                cost[i, j] = np.hypot(*(gen[i] - ref[j]))
+    return cost
+
+
+def test_dtw_equals_the_textbook_recursion():
     rng = np.random.default_rng(3)
     for shape in [(1, 1), (1, 7), (6, 1), (9, 13), (20, 11)]:
         cost = rng.random(shape)
         assert metrics.dtw_cost(cost) == pytest.approx(brute_force_dtw(cost), rel=1e-12)
+
+
+def test_batched_dtw_with_end_columns_equals_the_textbook_recursion():
+    rng = np.random.default_rng(11)
+    for dtype in (np.float64, np.float32):
+        for _ in range(20):
+            t1, t2 = (int(x) for x in rng.integers(1, 30, size=2))
+            cost = (rng.random((3, 4, t1, t2)) * rng.choice([0.01, 1.0, 50.0])).astype(dtype)
+            ends = rng.integers(1, t2 + 1, size=(3, 1))
+            got = metrics.dtw_cost(cost, ends)
+            assert got.shape == (3, 4)
+            for b in range(3):
+                for k in range(4):
+                    want = brute_force_dtw(cost[b, k, :, : ends[b, 0]].astype(np.float64))
+                    assert got[b, k] == pytest.approx(want, rel=1e-12)
+
+
+def test_dtw_refuses_empty_sequences():
+    with pytest.raises(ValueError):
+        metrics.dtw_cost(np.zeros((0, 4)))
+    with pytest.raises(ValueError):
+        metrics.ndtw_mje_many(np.zeros((3, 2, 2)), [np.zeros((0, 2, 2))])
+
+
+def test_batched_ndtw_mje_equals_the_textbook_definition_on_random_sequences():
+    rng = np.random.default_rng(17)
+    for _ in range(6):
+        keypoints = int(rng.integers(1, 6))
+        gen = rng.normal(size=(int(rng.integers(1, 25)), keypoints, 2))
+        refs = [rng.normal(size=(int(rng.integers(1, 25)), keypoints, 2)) for _ in range(4)]
+        masks = [rng.random((len(r), keypoints)) > 0.25 for r in refs]
+        gen_mask = rng.random((len(gen), keypoints)) > 0.25
+        got = metrics.ndtw_mje_many(gen, refs, masks, gen_mask)
+        want = [
+            np.mean([brute_force_dtw(masked_point_cost(gen[:, k], r[:, k], gen_mask[:, k], m[:, k]))
+                     for k in range(keypoints)])
+            for r, m in zip(refs, masks, strict=True)
+        ]
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)  # batched point costs are float32
 
 
 def test_identical_sequences_have_distance_zero_and_rank_one():

@@ -9,6 +9,10 @@ in shoulder widths. Masks are (T, K) booleans, True where a keypoint is present.
   with the masked euclidean point distance (0 where the reference keypoint is missing, half the
   reference point's norm where only the generated one is missing), summed along the path; the mean
   over keypoints. Exact DTW here (Ham2Pose used the fastdtw approximation).
+
+The DTW recursion is compiled with numba (the machine code is cached in __pycache__ after the first
+call); for nDTW-MJE the compiled loop also makes the point costs, one row at a time, so no (N, K, T1, T2)
+cost array is ever built.
 - `retrieval_rank`: rank of the true reference among distractors by a distance.
 - `roc_auc`: area under the ROC curve (Mann-Whitney statistic, ties counted half).
 """
@@ -17,8 +21,68 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+import numba
 import numpy as np
 from scipy.stats import rankdata
+
+
+@numba.njit(cache=True, nogil=True)
+def _advance(row: np.ndarray, cost: np.ndarray, end: int, first: bool) -> None:
+    """Turn `row` (the accumulated costs of the previous row) into those of the row with `cost`,
+    over columns 0 .. end - 1: D[i, j] = c[i, j] + min(D[i-1, j], D[i-1, j-1], D[i, j-1])."""
+    if first:
+        total = 0.0
+        for j in range(end):
+            total += cost[j]
+            row[j] = total
+        return
+    diagonal = row[0]
+    row[0] = diagonal + cost[0]
+    for j in range(1, end):
+        up = row[j]
+        row[j] = cost[j] + min(up, diagonal, row[j - 1])
+        diagonal = up
+
+
+@numba.njit(cache=True, nogil=True)
+def _accumulate(cost: np.ndarray, ends: np.ndarray, out: np.ndarray) -> None:
+    """Accumulated cost at (T1 - 1, ends[b] - 1) of each (T1, T2) matrix of a batch."""
+    row = np.empty(cost.shape[2], dtype=np.float64)
+    for b in range(cost.shape[0]):
+        for i in range(cost.shape[1]):
+            _advance(row, cost[b, i], ends[b], i == 0)
+        out[b] = row[ends[b] - 1]
+
+
+@numba.njit(cache=True, nogil=True)
+def _accumulate_keypoints(generated, generated_present, references, reference_present, half_reference, ends, out):
+    """Per-keypoint DTW from one generated sequence to a batch of references, the costs made row by row.
+
+    generated (K, T1, D) float32, generated_present (K, T1); references (N, K, T2, D) float32,
+    reference_present and half_reference (N, K, T2); out (N, K). Point cost: the float32 euclidean
+    distance, half the reference point's norm where only the generated point is missing, 0 where the
+    reference point is missing.
+    """
+    keypoints, frames, dims = generated.shape
+    cost = np.empty(references.shape[2], dtype=np.float32)
+    row = np.empty(references.shape[2], dtype=np.float64)
+    for n in range(references.shape[0]):
+        end = ends[n]
+        for k in range(keypoints):
+            for i in range(frames):
+                for j in range(end):
+                    if not reference_present[n, k, j]:
+                        cost[j] = 0.0
+                    elif not generated_present[k, i]:
+                        cost[j] = half_reference[n, k, j]
+                    else:
+                        squared = np.float32(0.0)
+                        for c in range(dims):
+                            d = generated[k, i, c] - references[n, k, j, c]
+                            squared += d * d
+                        cost[j] = np.sqrt(squared)
+                _advance(row, cost, end, i == 0)
+            out[n, k] = row[end - 1]
 
 
 def dtw_cost(cost: np.ndarray, end_columns: np.ndarray | None = None) -> np.ndarray:
@@ -26,27 +90,27 @@ def dtw_cost(cost: np.ndarray, end_columns: np.ndarray | None = None) -> np.ndar
 
     `end_columns` (...,) reads each path's end at column end_columns - 1 instead of the last one: a
     batch of second sequences of different lengths is padded on the right, and padding never
-    reaches back into the columns before it.
+    reaches back into the columns before it (nor is it read).
 
-    Steps are (1,0), (0,1), (1,1). Each row is solved at once: with A[j] = c[j] + min(D'[j], D'[j-1])
-    from the previous row D', the row is D[j] = S[j] + min_{k<=j} (A[k] - S[k]), S the prefix sum
-    of c, so a row costs one cumulative sum and one running minimum instead of a Python loop.
+    Steps are (1,0), (0,1), (1,1): D[i, j] = c[i, j] + min(D[i-1, j], D[i-1, j-1], D[i, j-1]),
+    accumulated in float64 whatever the cost's dtype (float32 costs are read as they are).
     """
-    cost = np.asarray(cost, dtype=np.float64)
-    if cost.shape[-1] == 0 or cost.shape[-2] == 0:
+    cost = np.asarray(cost)
+    if cost.dtype not in (np.float32, np.float64):
+        cost = cost.astype(np.float64)
+    t1, t2 = cost.shape[-2:]
+    if t1 == 0 or t2 == 0:
         raise ValueError("DTW needs two non-empty sequences")
-    previous = np.cumsum(cost[..., 0, :], axis=-1)
-    inf = np.full(previous.shape[:-1] + (1,), np.inf)
-    for i in range(1, cost.shape[-2]):
-        row = cost[..., i, :]
-        diagonal = np.concatenate([inf, previous[..., :-1]], axis=-1)
-        arrive = row + np.minimum(previous, diagonal)
-        prefix = np.cumsum(row, axis=-1)
-        previous = prefix + np.minimum.accumulate(arrive - prefix, axis=-1)
+    batch = cost.shape[:-2]
     if end_columns is None:
-        return previous[..., -1]
-    ends = np.broadcast_to(np.asarray(end_columns) - 1, previous.shape[:-1])
-    return np.take_along_axis(previous, ends[..., None], axis=-1)[..., 0]
+        ends = np.full(batch, t2, dtype=np.int64)
+    else:
+        ends = np.array(np.broadcast_to(np.asarray(end_columns, dtype=np.int64), batch))
+        if ends.size and (ends.min() < 1 or ends.max() > t2):
+            raise ValueError(f"end columns must lie in 1..{t2}")
+    out = np.empty(ends.size, dtype=np.float64)
+    _accumulate(np.ascontiguousarray(cost.reshape((-1, t1, t2))), ends.reshape(-1), out)
+    return out.reshape(batch) if batch else out[0]
 
 
 def _full_mask(pose: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
@@ -127,18 +191,21 @@ def ndtw_mje_many(
     ma = _full_mask(a, generated_mask)
     a = np.nan_to_num(a).astype(np.float32)
     refs = refs.astype(np.float32)
-    # point distances (N, K, T1, T2), one coordinate at a time to keep the temporaries 4-D
-    squared = np.zeros((n, a.shape[1], len(a), longest), dtype=np.float32)
-    for c in range(a.shape[2]):
-        squared += np.square(a[:, :, c].T[None, :, :, None] - refs[:, :, :, c].transpose(0, 2, 1)[:, :, None, :])
-    cost = np.sqrt(squared)
-    if not (ma.all() and present.all()):
-        half_ref = np.linalg.norm(refs, axis=-1).transpose(0, 2, 1)[:, :, None, :] / 2.0
-        ref_present = present.transpose(0, 2, 1)[:, :, None, :]
-        gen_present = ma.T[None, :, :, None]
-        cost = np.where(ref_present, np.where(gen_present, cost, half_ref), 0.0)
-    ends = np.array([len(r) for r in references])[:, None]
-    return dtw_cost(cost, ends).mean(axis=1)
+    half_ref = np.linalg.norm(refs, axis=-1) / 2.0  # (N, T2, K) float32
+    ends = np.array([len(r) for r in references], dtype=np.int64)
+    if len(a) == 0 or ends.min() == 0:
+        raise ValueError("DTW needs two non-empty sequences")
+    out = np.empty((n, a.shape[1]), dtype=np.float64)
+    _accumulate_keypoints(
+        np.ascontiguousarray(a.transpose(1, 0, 2)),
+        np.ascontiguousarray(ma.T),
+        np.ascontiguousarray(refs.transpose(0, 2, 1, 3)),
+        np.ascontiguousarray(present.transpose(0, 2, 1)),
+        np.ascontiguousarray(half_ref.transpose(0, 2, 1)),
+        ends,
+        out,
+    )
+    return out.mean(axis=1)
 
 
 def retrieval_rank(distance_to_true: float, distances_to_distractors: Sequence[float]) -> int:
