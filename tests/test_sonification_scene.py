@@ -3,6 +3,8 @@ says what is wrong instead of crashing."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -20,13 +22,16 @@ def _scene(**config):
     return SonificationScene({"smoothing": 0.001, **config})
 
 
+FRAME_INDEX = itertools.count()
+
+
 def _camera(cx: float, cy: float, w: int = 640, h: int = 360, size: float = 0.16) -> CameraFrame:
     """A dark room with one hard-edged bright patch 16% of the frame wide and high (a square of
     5 px to the model, inside the sizes it was trained on)."""
     image = np.full((h, w, 3), 12, dtype=np.uint8)
     x0, y0 = int((cx - size / 2) * w), int((cy - size / 2) * h)
     image[max(y0, 0):y0 + int(size * h), max(x0, 0):x0 + int(size * w)] = 250
-    return CameraFrame(image, 0.0, 0, "test")
+    return CameraFrame(image, 0.0, next(FRAME_INDEX), "test")  # each picture a new camera frame
 
 
 def _run(scene, frame=None, people=(), steps=3, t0=0.0) -> Outputs:
@@ -195,3 +200,16 @@ def test_instrument_voice_gets_the_same_fm_pair_and_a_cutoff():
         assert voice.params[name] == pytest.approx(fm.params[name])
     assert voice.params["cutoff"] == pytest.approx(min(fm.params["freq"] * 2 ** (1 + 6 * fm.params["brightness"]),
                                                        18000.0))
+
+
+def test_the_model_runs_once_per_new_camera_frame(gfx):
+    scene = _scene(source="camera")
+    scene.setup(gfx)
+    calls = []
+    sonify = scene.model.sonify
+    scene.model.sonify = lambda image: calls.append(1) or sonify(image)
+    frame = _camera(0.5, 0.5)
+    _run(scene, frame, steps=4)  # four updates, one picture
+    assert len(calls) == 1
+    _run(scene, _camera(0.6, 0.5), steps=1)
+    assert len(calls) == 2

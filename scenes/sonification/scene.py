@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from models.sonification.image_input import Canvas, camera_to_input, painting_point
-from models.sonification.runtime_model import SHIPPED_DIR, SonificationModel
+from models.sonification.runtime_model import SHIPPED_DIR, SonificationModel, Sonified
 from models.sonification.synth import PARAM_NAMES, PARAMS, cutoff_hz, params_from_unit
 from runtime.frames import Inputs, Outputs
 from runtime.osc.schema import sonify_message
@@ -78,6 +78,8 @@ class SonificationScene(Scene):
         self.z_image = np.zeros(0, dtype=np.float32)
         self.z_sound = np.zeros(0, dtype=np.float32)
         self.units: np.ndarray | None = None  # smoothed synth parameters 0..1
+        self._result: Sonified | None = None  # the model's last answer, and the input it answered
+        self._input_key: tuple | None = None
         self.gain = 0.0
         self.playing = False
         self.frame = None
@@ -150,25 +152,32 @@ class SonificationScene(Scene):
         self.frame = inputs.frame
         use_canvas = (self.values["source"] == "canvas" or self.frame is None or
                       (self.values["source"] == "auto" and inputs.t - self.canvas.last_paint_t < CANVAS_HOLD))
-        try:
-            if use_canvas:
-                self.model_input = self.canvas.pixels.copy()
-                self.input_source = "canvas"
-            else:
-                self.model_input = camera_to_input(self.frame.image, region)
-                self.input_source = "camera"
-            self.input_error = ""
-        except Exception as exc:  # a malformed frame or region: say so on screen, keep the show running
-            self.input_error = str(exc)
-            return
-        if self.model is None:
-            return
-        try:
-            result = self.model.sonify(self.model_input)
-        except Exception as exc:  # onnxruntime failing on a frame must not stop the show
-            self.error = f"sonification model failed: {exc}"
-            log.exception(self.error)
-            return
+        # The model runs when what it sees changes: each update for the canvas (it fades), once per
+        # new camera frame for the camera; in between the last answer is smoothed on.
+        key = None if use_canvas else (self.frame.source, self.frame.index, region)
+        if key is None or key != self._input_key or self._result is None:
+            try:
+                if use_canvas:
+                    self.model_input = self.canvas.pixels.copy()
+                    self.input_source = "canvas"
+                else:
+                    self.model_input = camera_to_input(self.frame.image, region)
+                    self.input_source = "camera"
+                self.input_error = ""
+            except Exception as exc:  # a malformed frame or region: say so on screen, keep the show running
+                self.input_error = str(exc)
+                return
+            if self.model is None:
+                return
+            try:
+                self._result = self.model.sonify(self.model_input)
+                self._input_key = key
+            except Exception as exc:  # onnxruntime failing on a frame must not stop the show
+                self.error = f"sonification model failed: {exc}"
+                self._result = None
+                log.exception(self.error)
+                return
+        result = self._result
         self.z_image, self.z_sound = result.z_image, result.z_sound
         self._recon_dirty = True
         alpha = 1.0 - float(np.exp(-inputs.dt / max(self.values["smoothing"], 1e-3)))
