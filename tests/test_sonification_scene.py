@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from models.sonification.runtime_model import SHIPPED_DIR
+from runtime import jobs
 from runtime.frames import CameraFrame, Inputs, Outputs, Person
 from runtime.osc.codec import decode_message, encode_message
 
@@ -39,6 +40,7 @@ def _run(scene, frame=None, people=(), steps=3, t0=0.0) -> Outputs:
     for i in range(steps):
         out = Outputs()
         scene.update(Inputs(t=t0 + i / 60, dt=1 / 60, frames={"main": frame}, people=list(people)), out)
+        jobs.wait_idle()  # the sixtieth of a second between updates, in which background work finishes
     return out
 
 

@@ -13,6 +13,7 @@ a scrolling spectrogram of the synth parameters being played, and the parameters
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -57,6 +58,7 @@ class SonificationScene(Scene):
         "source": "auto",  # auto | camera | canvas (auto: the canvas while someone paints, else the camera)
         "region_x0": 0.0, "region_y0": 0.0, "region_x1": 1.0, "region_y1": 1.0,  # camera region, fractions
         "smoothing": 0.15,  # seconds: time constant of the parameter smoothing
+        "spectrum_rate": 15.0,  # spectra of the played note computed a second at most (0: every update)
         "instrument": "fm",  # fm (the exact synth the models learned) | voice (sound/poly_voice.py)
         "volume": 1.0,  # multiplies the model's amplitude
         "gate": 0.08,  # the voice falls silent when the input's brightest pixel is below this
@@ -80,6 +82,9 @@ class SonificationScene(Scene):
         self.units: np.ndarray | None = None  # smoothed synth parameters 0..1
         self._result: Sonified | None = None  # the model's last answer, and the input it answered
         self._input_key: tuple | None = None
+        self._spectrum_job: Future[np.ndarray] | None = None
+        self._spectrum_db: np.ndarray | None = None
+        self._spectrum_t = -1e9
         self.gain = 0.0
         self.playing = False
         self.frame = None
@@ -187,8 +192,25 @@ class SonificationScene(Scene):
         params = {k: float(v) for k, v in params_from_unit(self.units).items()}
         params["amp"] *= self.gain * max(0.0, float(self.values["volume"]))
         self.current_params = params
-        self.spectrogram.push(params_mel_db(params))
+        self._spectrum(params)
         self._emit(params, inputs.dt, out)
+
+    def _spectrum(self, params: dict[str, float]) -> None:
+        """A spectrogram column every update; the spectrum itself (a rendered note, ~10 ms) is
+        computed at most spectrum_rate times a second, off the frame, and the newest one is shown."""
+        job = self._spectrum_job
+        if job is not None and job.done():
+            try:
+                self._spectrum_db = job.result()
+            except Exception as exc:  # a parameter the renderer refuses: the column stays as it was
+                log.warning("sonification: spectrum not computed (%s)", exc)
+            self._spectrum_job = job = None
+        rate = float(self.values["spectrum_rate"])
+        if job is None and (rate <= 0 or self.t - self._spectrum_t >= 1.0 / rate):
+            self._spectrum_t = self.t
+            self._spectrum_job = self.background(params_mel_db, dict(params))
+        if self._spectrum_db is not None:
+            self.spectrogram.push(self._spectrum_db)
 
     def _emit(self, params: dict[str, float], dt: float, out: Outputs) -> None:
         sound = instrument_params(params, self.values["instrument"])
