@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from runtime.devices.mic_features import MicFeatures
+from runtime.devices.mic_features import MicFeatures  # noqa: F401  (a frame type: scenes take it from here)
 from sound.commands import SoundCommand
 
 

@@ -28,7 +28,7 @@ from body import landmarks as lmk
 from body.assessment import Assessment, assess, measured_angles
 from body.postures import NONE_LABEL, load_postures, load_sequences
 from models.postures.classifier import DEFAULT_MODEL, PostureClassifier
-from runtime.frames import CameraFrame, Inputs, Outputs, Person
+from runtime.frames import CameraFrame, Inputs, MicFeatures, Outputs, Person
 from runtime.gfx import Graphics
 from runtime.osc.schema import posture_event
 from runtime.scene import Scene
@@ -165,7 +165,7 @@ class PoseSpaceScene(Scene):
                 except (OSError, ValueError, KeyError) as exc:
                     log.warning("pose_space: room poses in %s not loaded (%s); starting without them", path, exc)
 
-    def setup(self, gfx: Any) -> None:
+    def setup(self, gfx: Graphics) -> None:
         self.load_model()
         self.field_prog = gfx.program("common/fullscreen.vert", "pose_space/field.frag")
         self.compose_prog = gfx.program("common/fullscreen.vert", "pose_space/compose.frag")
@@ -350,7 +350,7 @@ class PoseSpaceScene(Scene):
             close, sync = float(np.mean(pairs_c)), float(np.mean(pairs_s))
         return (close, sync) if math.isfinite(close) and math.isfinite(sync) else None
 
-    def _mic(self, audio: Any, out: Outputs) -> None:
+    def _mic(self, audio: MicFeatures | None, out: Outputs) -> None:
         if audio is None:
             self.level *= 0.95
             return
@@ -532,7 +532,7 @@ class PoseSpaceScene(Scene):
             self._thumbs[posture] = entry.landmarks
         return self._thumbs[posture]
 
-    def _draw_thumbnails(self, gfx: Any, s: PersonState, w: int, h: int) -> None:
+    def _draw_thumbnails(self, gfx: Graphics, s: PersonState, w: int, h: int) -> None:
         """Small stick figures beside the person: the nearest reference, and the next posture to try."""
         cx, cy, rx, ry = self._person_shape(s.landmarks, w, h)
         box = h * 0.12

@@ -23,6 +23,7 @@ from models.sonification.image_input import Canvas, camera_to_input, painting_po
 from models.sonification.runtime_model import SHIPPED_DIR, SonificationModel, Sonified
 from models.sonification.synth import PARAM_NAMES, PARAMS, cutoff_hz, params_from_unit
 from runtime.frames import Inputs, Outputs
+from runtime.gfx import Graphics
 from runtime.osc.schema import sonify_message
 from runtime.scene import Scene
 from scenes.sonification.spectrogram import SpectrogramHistory, params_mel_db
@@ -126,7 +127,7 @@ class SonificationScene(Scene):
             log.error(self.error)
 
     # --- life cycle -----------------------------------------------------------------------------
-    def setup(self, gfx: Any) -> None:
+    def setup(self, gfx: Graphics) -> None:
         if self.model is None:  # at start-up a missing or broken model refuses the show, naming the file
             raise RuntimeError(self.error)
         self.spectrogram_program = gfx.program("common/fullscreen.vert", "sonification/spectrogram.frag")
@@ -251,7 +252,7 @@ class SonificationScene(Scene):
             "spectrogram": (pad, h - spec_h - pad, w - 2 * pad, spec_h),
         }
 
-    def draw(self, gfx: Any) -> None:
+    def draw(self, gfx: Graphics) -> None:
         w, h = gfx.current_size
         self._screen = gfx.size
         gfx.clear(0.03, 0.03, 0.05)
@@ -311,12 +312,12 @@ class SonificationScene(Scene):
         return {int(axis): name for name, (axis, _) in axes.items()}
 
     @staticmethod
-    def _outline(gfx: Any, x: float, y: float, w: float, h: float, color: tuple[float, ...]) -> None:
+    def _outline(gfx: Graphics, x: float, y: float, w: float, h: float, color: tuple[float, ...]) -> None:
         for rx, ry, rw, rh in ((x, y, w, 2), (x, y + h - 2, w, 2), (x, y, 2, h), (x + w - 2, y, 2, h)):
             gfx.rect(rx, ry, rw, rh, color)
 
     @staticmethod
-    def _bars(gfx: Any, values: np.ndarray, rect: tuple[float, float, float, float], title: str,
+    def _bars(gfx: Graphics, values: np.ndarray, rect: tuple[float, float, float, float], title: str,
               color: tuple[float, ...], labels: dict[int, str]) -> None:
         x, y, w, h = rect
         size = max(12, int(h / 8))
