@@ -6,10 +6,11 @@ VENV_STAMP := .venv/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 BUNDLES := models/mediapipe/pose_landmarker.task models/mediapipe/hand_landmarker.task
 
 # Debian packages: Mesa (GL/EGL for headless and windowed rendering), Xvfb for the window test,
-# the X libraries pygame needs, JACK, PortAudio, SuperCollider's server and Pure Data.
+# the X libraries pygame needs, JACK, PortAudio, SuperCollider's server, Pure Data, and Chromium
+# (the operator page is tested in a real headless browser, driven over its DevTools protocol).
 APT_PACKAGES := libgl1 libegl1 libegl-mesa0 libgl1-mesa-dri libglx-mesa0 xvfb xauth x11-apps \
 	libxi6 libxcursor1 libxss1 libxrandr2 libxinerama1 libxkbcommon0 \
-	jackd2 libportaudio2 supercollider-server puredata-core
+	jackd2 libportaudio2 supercollider-server puredata-core chromium
 
 export SDL_AUDIODRIVER ?= dummy
 export PYO_GUI_WX := 0

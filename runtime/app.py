@@ -26,6 +26,9 @@ from runtime.errors import StartupError
 from runtime.frames import CameraFrame, ControlMessage, Inputs, KeyEvent, Outputs, PointerEvent
 from runtime.gfx import Graphics
 from runtime.installation.kiosk import FrameDecision, Installation
+from runtime.remote.publish import show_nodes, thumbnail
+from runtime.remote.server import RemoteServer
+from runtime.remote.surface import ShowSurface, Status
 from runtime.scene_manager import SceneManager
 from runtime.stats import FrameStats
 from sound.commands import SoundCommand
@@ -77,6 +80,11 @@ class App:
         self._pointer: list[PointerEvent] = []
         self.scene_errors = 0
         self.errors = ErrorLog(log)  # requests from outside that failed, logged at a bounded rate
+        self.volume = float(cfg["audio"]["volume"])
+        self.surface = ShowSurface()  # what show control (OSCQuery, the operator page) sees and sets
+        self.remote: RemoteServer | None = None
+        self._next_publish = 0.0
+        self._next_thumbnails = 0.0
         self._mic: MicFeatures | None = None
         self.max_fps = float(cfg["show"]["max_fps"])  # the render-rate cap (0: none)
         self._held_playlist: list[dict[str, Any]] | None = None  # the playlist while the attract loop plays
@@ -97,6 +105,11 @@ class App:
         self.engines = Engines(self.cfg)
         for text in self.engines.start():
             self.note(text, key=text.split(":")[0])
+        if self.cfg["remote"]["enabled"]:
+            self.remote = RemoteServer(self.cfg["remote"], self.surface, self.engines.control.port)
+            self.remote.start()
+            if self.remote.status() != "ok":
+                self.note(f"show control: {self.remote.status()}", key="remote")
         self.engines.recorder, self.engines.replay = self.installation.recorder, self.installation.replay
         replay = self.installation.open_inputs(self.t0)
         if replay is None:
@@ -217,7 +230,7 @@ class App:
     def handle_control(self) -> None:
         """Control messages from OSC: the app switches scenes and sets parameters; the rest
         (e.g. /sign) goes to the scene with its next update."""
-        for msg in self.engines.control_messages():
+        for msg in self.engines.control_messages() + self.surface.drain():
             if msg.address == "/sala/scene":
                 self.switch_scene(str(msg.args[0]))
             elif msg.address in ("/sala/next", "/sala/previous"):
@@ -227,7 +240,12 @@ class App:
                     self.note(f"{msg.address}: {exc}", key="scene-switch")
                     self.errors.report("scene switch failed", f"{msg.address}: {exc}", exc)
             elif msg.address == "/sala/volume":
-                self.engines.audio.apply([SoundCommand("set", key="master", params={"volume": msg.args[0]})])
+                self.volume = float(msg.args[0])
+                self.engines.audio.apply([SoundCommand("set", key="master", params={"volume": self.volume})])
+            elif msg.address == "/sala/restart":
+                self.guarded("restart", self.scenes.restart)
+            elif msg.address == "/sala/screenshot":
+                self._screenshot_requested = True
             elif msg.address == "/sala/param":
                 scene_name, key, value = msg.args
                 try:
@@ -366,6 +384,33 @@ class App:
         self.stats.frames = self.frame_number
         self.installation.end_frame(self.frame_number, self.stats.fps(), len(self.engines.people), scene,
                                     self.stats.figures["frame_ms"].last())
+        if self.remote is not None:
+            self.publish(t_drawn)
+
+    def publish(self, t: float) -> None:
+        """The show's state for show control, a few times a second; pictures once a second while an
+        operator page is open."""
+        if t >= self._next_publish:
+            self._next_publish = t + 1.0 / self.cfg["remote"]["publish_rate"]
+            devices = {f"camera {n}" if n != "main" else "camera": st for n, st in self.camera_status.items()}
+            devices.update(self.engines.statuses())
+            devices["show control"] = self.remote.status() if self.remote is not None else "off"
+            figures = self.stats.figures
+            people = self.engines.people
+            nodes = show_nodes(self.scenes, self.volume, self.stats.fps(), figures["frame_ms"].median(), people,
+                               devices)
+            current = self.scenes.current.name if self.scenes.current is not None else ""
+            self.surface.publish(nodes, Status(devices, round(self.stats.fps(), 1),
+                                               round(figures["frame_ms"].median(), 2), len(people), current,
+                                               [e["scene"] for e in self.scenes.playlist]))
+        if self.remote is not None and self.remote.wants_thumbnails and t >= self._next_thumbnails:
+            self._next_thumbnails = t + 1.0
+            pictures = {"output": self.gfx.read_pixels()}
+            for name, cam in self.cameras.items():
+                frame = cam.latest()
+                if frame is not None:
+                    pictures[f"camera {name}"] = frame.image
+            self.surface.thumbnails = {name: thumbnail(image) for name, image in pictures.items()}
 
     def carry_out(self, decision: FrameDecision) -> float:
         """What the installation decided for this frame; returns the time the updates run at."""
@@ -459,6 +504,8 @@ class App:
         if hasattr(self, "engines"):
             self.engines.stop()
         self.installation.close()
+        if self.remote is not None:
+            self.remote.stop()
         if self._video_writer is not None:
             self._video_writer.release()
         if self.display is not None and self._own_display:

@@ -218,6 +218,16 @@ SCHEMA: dict[str, dict[str, Field | Tables | TableList]] = {
         "replay_end": F(str, "stop", "at the end of a replay: stop the show or loop",
                         choices=("stop", "loop")),
     },
+    "remote": {
+        "enabled": F(bool, True, "the show-control web server: OSCQuery and the operator page"),
+        "host": F(str, "127.0.0.1", "address it listens on; another than loopback needs a token"),
+        "port": F(int, 9080, "HTTP and websocket port (0: any free port)", min=0, max=65535),
+        "token": F(str, "", "asked of every request (Authorization: Bearer TOKEN or ?token=TOKEN)"),
+        "name": F(str, "sala", "the name OSCQuery clients see, and zeroconf advertises"),
+        "zeroconf": F(bool, True, "advertise _oscjson._tcp and _osc._udp"),
+        "max_body": F(int, 65536, "largest request body or websocket message in bytes", min=1024),
+        "publish_rate": F(NUM, 10.0, "values published to show control a second", min=0.5, max=60.0),
+    },
     "kiosk": {
         "ignore_close": F(bool, False, "ignore the window's close button (the exit keys still quit)"),
     },
@@ -338,6 +348,7 @@ def validate(data: dict[str, Any], source: str = "<config>") -> dict[str, Any]:
             else:
                 section_out[key] = copy.deepcopy(fspec.default)
         out[section] = section_out
+    check_remote(out)
     return out
 
 
@@ -377,6 +388,14 @@ def apply_override(raw: dict[str, Any], item: str) -> None:
         if not isinstance(node, dict):
             raise ConfigError(f"override {item!r}: {part!r} is not a table")
     node[parts[-1]] = value
+
+
+def check_remote(cfg: dict[str, Any]) -> None:
+    """A show-control port opened beyond this machine must ask for a token."""
+    remote = cfg["remote"]
+    if remote["enabled"] and remote["host"] not in ("127.0.0.1", "localhost", "::1") and not remote["token"]:
+        raise ConfigError(f"[remote] host = {remote['host']!r} opens show control to the network: set [remote] "
+                          "token as well (every request must then carry it)")
 
 
 def window_size(cfg: dict[str, Any]) -> tuple[int, int]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from runtime import jobs
@@ -23,11 +24,24 @@ if TYPE_CHECKING:
 _REGISTRY: dict[str, type[Scene]] = {}
 
 
+@dataclass(frozen=True)
+class ParamInfo:
+    """What a show controller shows of a parameter (OSCQuery, the operator page)."""
+
+    description: str = ""
+    min: float | None = None
+    max: float | None = None
+    unit: str = ""
+    choices: tuple[str, ...] = ()
+
+
 class Scene:
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
     # Parameters settable from config ([scenes.NAME]) and OSC (/sala/param NAME VALUE) with defaults.
     params: ClassVar[dict[str, Any]] = {}
+    # Description, range, unit or choices of parameters, for show control (optional per key).
+    param_info: ClassVar[dict[str, ParamInfo]] = {}
     # True when the scene uses inputs.people: the runtime then runs pose perception for it.
     wants_people: ClassVar[bool] = False
 

@@ -79,6 +79,13 @@ class SceneManager:
         self.switches += 1
         log.info("scene: %s", name)
 
+    def restart(self) -> None:
+        """The current scene leaves (its voices released) and enters again."""
+        if self.current is not None:
+            self.current.exit(self._exit_out)
+            self.current.enter()
+            log.info("scene restarted: %s", self.current.name)
+
     def next(self, step: int = 1) -> None:
         names = self.names
         i = names.index(self.current.name) if self.current and self.current.name in names else -1

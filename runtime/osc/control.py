@@ -67,7 +67,12 @@ def validate(address: str, args: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]
         if not ok:
             raise InvalidControl(f"/sign takes s:HAMNOSYS and optionally s:GLOSS (1..{MAX_TEXT} characters each)")
         return address, tuple(args)
-    if address in ("/sala/next", "/sala/previous"):
+    if address.startswith("/sala/scenes/"):  # the OSCQuery tree's own address for a scene parameter
+        parts = address.split("/")
+        if len(parts) != 5 or len(args) != 1:
+            raise InvalidControl("/sala/scenes/SCENE/KEY takes 1 value")
+        return "/sala/param", (_name(parts[3], "scene"), _name(parts[4], "key"), _value(args[0]))
+    if address in ("/sala/next", "/sala/previous", "/sala/restart", "/sala/screenshot"):
         if args:
             raise InvalidControl(f"{address} takes no arguments, got {len(args)}")
         return address, ()
@@ -130,6 +135,7 @@ class ControlServer:
             self._status = f"off: cannot listen on {self.host}:{self.port}: {exc}"
             return
         self._sock = sock
+        self.port = sock.getsockname()[1]  # the port chosen when 0 was asked for
         self._running = True
         self._status = "ok"
         self._thread = threading.Thread(target=self._serve, name="osc-control", daemon=True)

@@ -31,7 +31,7 @@ from models.postures.classifier import DEFAULT_MODEL, PostureClassifier
 from runtime.frames import CameraFrame, Inputs, MicFeatures, Outputs, Person
 from runtime.gfx import Graphics
 from runtime.osc.schema import posture_event
-from runtime.scene import Scene
+from runtime.scene import ParamInfo, Scene
 from scenes.pose_space import music
 from scenes.pose_space.gallery import Gallery, Match, SequenceGuide, pose_descriptor
 from scenes.pose_space.hold import PostureHold
@@ -108,6 +108,23 @@ class PoseSpaceScene(Scene):
         "aspect": 1.7778,  # frame width / height when no camera frame is given (virtual visitors)
         "field_scale": 0.25,  # resolution of the soft background field relative to the screen
         "background_rate": 30.0,  # field and camera composed this often a second at most (0: every frame)
+    }
+
+    param_info = {
+        "camera": ParamInfo("how the camera image shows behind the visitors", choices=CAMERA_MODES),
+        "camera_brightness": ParamInfo("brightness of the camera image", 0.0, 1.0),
+        "sequence": ParamInfo("the sequence whose next posture is suggested", choices=tuple(load_sequences())),
+        "model": ParamInfo("ONNX posture classifier; empty for the shipped one"),
+        "hold_seconds": ParamInfo("a posture counts once held this long", 0.1, 10.0, "s"),
+        "particles": ParamInfo("most particles alive at once", 0, 10000),
+        "sound": ParamInfo("voices, chords and harmony on or off"),
+        "root_hz": ParamInfo("the harmony's root until someone sings another", 40.0, 880.0, "Hz"),
+        "record_poses": ParamInfo("held postures join the gallery as room poses"),
+        "gallery_file": ParamInfo(".npz keeping the room poses across restarts; empty: not kept"),
+        "aspect": ParamInfo("frame width / height without a camera frame", 0.5, 3.0),
+        "field_scale": ParamInfo("resolution of the background field relative to the screen", 0.05, 1.0),
+        "background_rate": ParamInfo("field and camera composed this often at most (0: every frame)", 0.0, 120.0,
+                                     "Hz"),
     }
 
     def __init__(self, config: dict[str, Any] | None = None) -> None:

@@ -25,7 +25,7 @@ from models.sonification.synth import PARAM_NAMES, PARAMS, cutoff_hz, params_fro
 from runtime.frames import Inputs, Outputs
 from runtime.gfx import Graphics
 from runtime.osc.schema import sonify_message
-from runtime.scene import Scene
+from runtime.scene import ParamInfo, Scene
 from scenes.sonification.spectrogram import SpectrogramHistory, params_mel_db
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,22 @@ class SonificationScene(Scene):
         "canvas_fade": 0.6,  # seconds for a stroke to fade to a third
         "model_dir": "",  # trained model directory; empty = models/sonification/shipped
         "osc": True,  # send parameters and latents on the "sonification" stream
+    }
+
+    param_info: ClassVar[dict[str, ParamInfo]] = {
+        "source": ParamInfo("what the model sees (auto: the canvas while someone paints, else the camera)",
+                            choices=("auto", "camera", "canvas")),
+        **{k: ParamInfo(f"camera region {k[-2:]} edge, fraction of the frame", 0.0, 1.0)
+           for k in ("region_x0", "region_y0", "region_x1", "region_y1")},
+        "smoothing": ParamInfo("time constant of the parameter smoothing", 0.001, 5.0, "s"),
+        "spectrum_rate": ParamInfo("spectra of the played note a second at most (0: every update)", 0.0, 60.0, "Hz"),
+        "instrument": ParamInfo("the voice that plays", choices=("fm", "voice")),
+        "volume": ParamInfo("multiplies the model's amplitude", 0.0, 2.0),
+        "gate": ParamInfo("silent below this brightest input pixel", 0.0, 1.0),
+        "brush": ParamInfo("canvas brush radius, fraction of the canvas", 0.01, 0.5),
+        "canvas_fade": ParamInfo("seconds for a stroke to fade to a third", 0.05, 10.0, "s"),
+        "model_dir": ParamInfo("trained model directory; empty for the shipped one"),
+        "osc": ParamInfo("send parameters and latents on the sonification stream"),
     }
 
     def __init__(self, config: dict[str, Any] | None = None) -> None:

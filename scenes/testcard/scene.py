@@ -12,13 +12,15 @@ from typing import Any
 
 from runtime.frames import CameraFrame, Inputs, Outputs
 from runtime.gfx import Graphics
-from runtime.scene import Scene
+from runtime.scene import ParamInfo, Scene
 
 
 class TestcardScene(Scene):
     name = "testcard"
     description = "colour bars, moving sweep, camera preview and clock"
     params = {"preview": True, "label": ""}
+    param_info = {"preview": ParamInfo("show the camera preview with its age"),
+                  "label": ParamInfo("a line of text shown on the card")}
 
     def __init__(self, config: dict[str, Any] | None = None) -> None:
         super().__init__(config)
