@@ -9,6 +9,7 @@ of the camera frame it drew (capture to draw).
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -395,13 +396,12 @@ class App:
             devices = {f"camera {n}" if n != "main" else "camera": st for n, st in self.camera_status.items()}
             devices.update(self.engines.statuses())
             devices["show control"] = self.remote.status() if self.remote is not None else "off"
-            figures = self.stats.figures
+            fps, frame_ms = (v if math.isfinite(v) else 0.0 for v in (self.stats.fps(),
+                                                                      self.stats.figures["frame_ms"].median()))
             people = self.engines.people
-            nodes = show_nodes(self.scenes, self.volume, self.stats.fps(), figures["frame_ms"].median(), people,
-                               devices)
+            nodes = show_nodes(self.scenes, self.volume, fps, frame_ms, people, devices)
             current = self.scenes.current.name if self.scenes.current is not None else ""
-            self.surface.publish(nodes, Status(devices, round(self.stats.fps(), 1),
-                                               round(figures["frame_ms"].median(), 2), len(people), current,
+            self.surface.publish(nodes, Status(devices, round(fps, 1), round(frame_ms, 2), len(people), current,
                                                [e["scene"] for e in self.scenes.playlist]))
         if self.remote is not None and self.remote.wants_thumbnails and t >= self._next_thumbnails:
             self._next_thumbnails = t + 1.0

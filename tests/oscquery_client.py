@@ -58,7 +58,7 @@ async def main(svc) -> dict:
             while time.monotonic() < deadline and not streamed:
                 try:
                     msg = await ws.receive(timeout=deadline - time.monotonic())
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     break
                 if msg.type == aiohttp.WSMsgType.BINARY:
                     streamed.append(decode_message(msg.data))
