@@ -19,12 +19,13 @@ from runtime.clock import FixedStep, now
 from runtime.config import ConfigError, window_size
 from runtime.devices.display import Display, open_display
 from runtime.devices.file_watcher import FileWatchers
+from runtime.devices.link import LinkClock
 from runtime.devices.mic_features import MicFeatures
 from runtime.devices.sources import FrameSource, open_source, resolve_auto
 from runtime.engines import Engines
 from runtime.error_log import ErrorLog
 from runtime.errors import StartupError
-from runtime.frames import CameraFrame, ControlMessage, Inputs, KeyEvent, Outputs, PointerEvent
+from runtime.frames import Beat, CameraFrame, ControlMessage, Inputs, KeyEvent, Outputs, PointerEvent
 from runtime.gfx import Graphics
 from runtime.installation.kiosk import FrameDecision, Installation
 from runtime.remote.publish import show_nodes, thumbnail
@@ -84,6 +85,8 @@ class App:
         self.volume = float(cfg["audio"]["volume"])
         self.surface = ShowSurface()  # what show control (OSCQuery, the operator page) sees and sets
         self.remote: RemoteServer | None = None
+        self.link: LinkClock | None = None
+        self._beat: Beat | None = None
         self._next_publish = 0.0
         self._next_thumbnails = 0.0
         self._mic: MicFeatures | None = None
@@ -106,6 +109,10 @@ class App:
         self.engines = Engines(self.cfg)
         for text in self.engines.start():
             self.note(text, key=text.split(":")[0])
+        if self.cfg["link"]["enabled"]:
+            self.link = LinkClock(self.cfg["link"]).start()
+            if self.link.status() != "ok":
+                self.note(f"Ableton Link: {self.link.status()}", key="link")
         if self.cfg["remote"]["enabled"]:
             self.remote = RemoteServer(self.cfg["remote"], self.surface, self.engines.control.port)
             self.remote.start()
@@ -243,6 +250,9 @@ class App:
             elif msg.address == "/sala/volume":
                 self.volume = float(msg.args[0])
                 self.engines.audio.apply([SoundCommand("set", key="master", params={"volume": self.volume})])
+            elif msg.address == "/sala/link/tempo":
+                if self.link is not None:
+                    self.link.set_tempo(msg.args[0])
             elif msg.address == "/sala/restart":
                 self.guarded("restart", self.scenes.restart)
             elif msg.address == "/sala/screenshot":
@@ -275,6 +285,7 @@ class App:
             keys=keys,
             pointer=pointer,
             files=files,
+            beat=self._beat,
         )
 
     def run_updates(self, t: float, elapsed: float) -> Outputs:
@@ -365,6 +376,7 @@ class App:
         main = self.cameras.get("main")
         self.engines.sense(main, self.installation.wants_people(self.scenes.wants_people))
         self._mic = self.engines.mic_features()
+        self._beat = self.link.beat() if self.link is not None else None
         t_sensed = now()
         scene = self.scenes.current.name if self.scenes.current is not None else ""
         decision = self.installation.before_update(t_start, elapsed, self.cameras, self.engines.people, self._mic,
@@ -396,10 +408,12 @@ class App:
             devices = {f"camera {n}" if n != "main" else "camera": st for n, st in self.camera_status.items()}
             devices.update(self.engines.statuses())
             devices["show control"] = self.remote.status() if self.remote is not None else "off"
+            if self.link is not None:
+                devices["link"] = self.link.status()
             fps, frame_ms = (v if math.isfinite(v) else 0.0 for v in (self.stats.fps(),
                                                                       self.stats.figures["frame_ms"].median()))
             people = self.engines.people
-            nodes = show_nodes(self.scenes, self.volume, fps, frame_ms, people, devices)
+            nodes = show_nodes(self.scenes, self.volume, fps, frame_ms, people, devices, self._beat)
             current = self.scenes.current.name if self.scenes.current is not None else ""
             self.surface.publish(nodes, Status(devices, round(fps, 1), round(frame_ms, 2), len(people), current,
                                                [e["scene"] for e in self.scenes.playlist]))
@@ -506,6 +520,8 @@ class App:
         self.installation.close()
         if self.remote is not None:
             self.remote.stop()
+        if self.link is not None:
+            self.link.stop()
         if self._video_writer is not None:
             self._video_writer.release()
         if self.display is not None and self._own_display:

@@ -228,6 +228,11 @@ SCHEMA: dict[str, dict[str, Field | Tables | TableList]] = {
         "max_body": F(int, 65536, "largest request body or websocket message in bytes", min=1024),
         "publish_rate": F(NUM, 10.0, "values published to show control a second", min=0.5, max=60.0),
     },
+    "link": {
+        "enabled": F(bool, False, "join an Ableton Link session: tempo and beat shared with its peers"),
+        "tempo": F(NUM, 120.0, "tempo at start, until a peer changes it", min=20.0, max=999.0),
+        "quantum": F(NUM, 4.0, "beats to a bar (phase alignment with the peers)", min=1.0, max=64.0),
+    },
     "kiosk": {
         "ignore_close": F(bool, False, "ignore the window's close button (the exit keys still quit)"),
     },

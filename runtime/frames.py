@@ -78,6 +78,26 @@ class FileChange:
     error: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Beat:
+    """The shared musical timeline (Ableton Link) at engine time `t`."""
+
+    tempo: float  # beats a minute
+    beat: float  # beats since the session's origin
+    phase: float  # 0..quantum within the bar
+    quantum: float  # beats to a bar
+    peers: int
+    t: float
+
+    def time_of(self, beat: float) -> float:
+        """Engine time at which the timeline reaches `beat` (at the current tempo)."""
+        return self.t + (beat - self.beat) * 60.0 / self.tempo
+
+    def next(self, every: float = 1.0) -> float:
+        """Engine time of the next multiple of `every` beats: 1 the next beat, the quantum the next bar."""
+        return self.time_of((self.beat // every + 1) * every)
+
+
 @dataclass(slots=True)
 class Inputs:
     """What a scene receives on each fixed update: everything sensed, with capture times."""
@@ -92,6 +112,7 @@ class Inputs:
     keys: list[KeyEvent] = field(default_factory=list)  # since the previous update
     pointer: list[PointerEvent] = field(default_factory=list)
     files: list[FileChange] = field(default_factory=list)  # the scene's watched_files() that changed
+    beat: Beat | None = None  # the Link timeline, when [link] is enabled
 
     @property
     def frame(self) -> CameraFrame | None:

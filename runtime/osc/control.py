@@ -76,6 +76,13 @@ def validate(address: str, args: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]
         if args:
             raise InvalidControl(f"{address} takes no arguments, got {len(args)}")
         return address, ()
+    if address == "/sala/link/tempo":
+        if len(args) != 1 or isinstance(args[0], bool) or not isinstance(args[0], int | float):
+            raise InvalidControl("/sala/link/tempo takes 1 number (20..999 BPM)")
+        bpm = float(args[0])
+        if not 20.0 <= bpm <= 999.0:
+            raise InvalidControl(f"/sala/link/tempo must be within 20..999, got {bpm}")
+        return address, (bpm,)
     if address == "/sala/volume":
         if len(args) != 1 or isinstance(args[0], bool) or not isinstance(args[0], int | float):
             raise InvalidControl("/sala/volume takes 1 number (0..1)")

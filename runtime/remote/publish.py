@@ -10,7 +10,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from runtime.frames import Person
+from runtime.frames import Beat, Person
 from runtime.remote.surface import READ, WRITE, Node
 from runtime.scene import ParamInfo, Scene
 from runtime.scene_manager import SceneManager
@@ -30,7 +30,7 @@ def scene_nodes(name: str, cls: type[Scene], values: dict[str, Any]) -> list[Nod
 
 
 def show_nodes(scenes: SceneManager, volume: float, fps: float, frame_ms: float, people: list[Person],
-               devices: dict[str, str]) -> list[Node]:
+               devices: dict[str, str], beat: Beat | None = None) -> list[Node]:
     current = scenes.current.name if scenes.current is not None else ""
     fps, frame_ms = (v if math.isfinite(v) else 0.0 for v in (fps, frame_ms))
     names = tuple(scenes.names)
@@ -46,6 +46,10 @@ def show_nodes(scenes: SceneManager, volume: float, fps: float, frame_ms: float,
         Node("/sala/state/frame_ms", "f", round(float(frame_ms), 2), "frame time (median)", READ, unit="ms"),
         Node("/sala/state/people", "i", len(people), "people tracked now", READ),
     ]
+    if beat is not None:
+        nodes += [Node("/sala/link/tempo", "f", round(beat.tempo, 3), "the Link session's tempo", min=20.0,
+                       max=999.0, unit="BPM"),
+                  Node("/sala/link/peers", "i", beat.peers, "other Link peers", READ)]
     for p in people:
         nodes.append(Node(f"/sala/state/tracks/{p.id}/posture", "s", p.posture or "", "the posture held", READ))
     for name, status in devices.items():
