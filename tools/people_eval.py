@@ -61,7 +61,8 @@ def evaluate(folder: Path, cfg: dict[str, Any] | None = None) -> dict[str, Any]:
         found = len(result.people)
         photos.append({"file": r["file"], "min": r["min"], "max": r["max"], "found": found,
                        "right": r["min"] <= found <= r["max"], "ms": round(ms, 1), "passes": result.passes,
-                       "heads": [[round(float(v), 3) for v in p.landmarks[:11, :2].mean(axis=0)] for p in result.people]})
+                       "heads": [[round(float(v), 3) for v in p.landmarks[:11, :2].mean(axis=0)]
+                                 for p in result.people]})
     need = sum(p["min"] for p in photos)
     hit = sum(min(p["found"], p["min"]) for p in photos)
     return {

@@ -32,7 +32,7 @@ import numpy as np
 
 from runtime import clock
 from runtime.frames import CameraFrame, Person
-from runtime.perception import model, zones
+from runtime.perception import landmarks, model, people, zones
 from runtime.perception.appearance import chest_histogram
 from runtime.perception.features import FeatureExtractor, FeatureParams, GroupFeatures
 from runtime.perception.model import Candidate, Region
@@ -41,6 +41,7 @@ from runtime.perception.tracking import TrackerParams, Tracks, merge_duplicates
 from runtime.perception.worker import NewestWins
 
 MASK_GREY = 127
+BOX_MARGIN = 0.15  # a detector box grows by this fraction of its size per side before its landmark pass
 
 
 @dataclass(slots=True)
@@ -71,8 +72,20 @@ class PoseTracker:
         )
         self._fparams = FeatureParams(vfov_deg=c["vfov_deg"], torso_m=c["torso_m"], near_m=c["near_m"],
                                       sync_window=c["sync_window"])
-        self._scanner = self._landmarker(video=False, num_poses=c["max_people"])
-        self._spares = _Spares(lambda: self._landmarker(video=c["crop_mode"] == "video"), keep=c["spare_landmarkers"])
+        self._detector: Any = None
+        self._roi_model: Any = None
+        self._scanner: Any = None
+        roi = c["crop_mode"] == "roi"
+        if roi:  # one landmark network for everyone (see runtime.perception.landmarks)
+            self._roi_model = landmarks.PoseLandmarks(threads=c["threads"])
+        if c["discovery"] == "detector":
+            self._detector = people.PersonDetector(min_score=c["min_person"])
+            if not roi:  # each detector box looked at alone: the person and perhaps a neighbour in the crop
+                self._scanner = self._landmarker(video=False, num_poses=2)
+        else:
+            self._scanner = self._landmarker(video=False, num_poses=c["max_people"])
+        self._spares = _Spares(lambda: self._landmarker(video=c["crop_mode"] == "video"),
+                               keep=0 if roi else c["spare_landmarkers"])
         self._by_track: dict[int, Any] = {}
         self._last_ms: dict[int, int] = {}  # id(landmarker) -> last timestamp given (must increase)
         self._pool = ThreadPoolExecutor(c["threads"], "perception-crop") if c["threads"] > 1 else None
@@ -142,7 +155,11 @@ class PoseTracker:
         t = frame.t_capture
         tracks = self._tracks
         cands, passes = self._follow(image, t)
-        scan = self._zones_to_scan()
+        scan = [] if self._detector is not None else self._zones_to_scan()
+        if self._detector is not None and self._detector_due():
+            found, n = self._discover(image, cands, t)
+            cands += found
+            passes += n
         if scan:
             masked = self._mask_tracked(image, cands, t) if self.cfg["mask_tracked"] and tracks.live else image
             for region in scan:
@@ -182,6 +199,12 @@ class PoseTracker:
         self._frames = 0
         self._zone_turn = 0
         self._frames_since_scan = 0
+        # The person detector's passes: the whole frame, then (if asked) each square tile of a wide
+        # frame in turn, one pass per frame that looks for newcomers.
+        self._detector_regions = [Region(0, 0, w, h)]
+        if self.cfg["detector_tiles"]:
+            self._detector_regions += people.tiles(w, h)
+        self._detector_turn = 0
 
     def _zones_to_scan(self) -> list[Region]:
         """Which zones to scan for newcomers on this frame (see the module docstring)."""
@@ -204,10 +227,86 @@ class PoseTracker:
         self._zone_turn += 1
         return [zone]
 
+    def _detector_due(self) -> bool:
+        """A person-detector pass on this frame? On a first frame, while nobody is tracked or someone is
+        missing, else every `detector_every` frames while there is room for somebody more."""
+        assert self._tracks is not None
+        live = self._tracks.live
+        if self._frames == 0 or not live or any(tr.misses for tr in live):
+            self._frames_since_scan = 0
+            return True
+        self._frames_since_scan += 1
+        if len(live) >= self.cfg["max_people"] or self._frames_since_scan < self.cfg["detector_every"]:
+            return False
+        self._frames_since_scan = 0
+        return True
+
+    def _discover(self, image: np.ndarray, cands: list[Candidate], t: float) -> tuple[list[Candidate], int]:
+        """One person-detector pass over the frame (plus its tiles if asked), then one landmark pass in a
+        crop around each box that is nobody already tracked. Returns the new candidates and the passes."""
+        assert self._tracks is not None and self._size is not None
+        w, h = self._size
+        if self._frames == 0:
+            regions = list(self._detector_regions)  # a first (or still) frame: everywhere at once
+        else:
+            regions = [self._detector_regions[self._detector_turn % len(self._detector_regions)]]
+            self._detector_turn += 1
+        boxes = self._detector.detect(image, regions)
+        passes = len(regions)
+        known = [c.landmarks for c in cands]
+        for tr in self._tracks.live:
+            if tr.misses == 0:
+                lms = tr.raw.copy()
+                lms[:, :2] += tr.shift(t)
+                known.append(lms)
+        found: list[Candidate] = []
+        for box in boxes:
+            if len(found) + len(self._tracks.live) >= self.cfg["max_people"] + 2:
+                break
+            if any(people.same_person(box.array, k) for k in known):
+                continue
+            if any(c.box is not None and people.iou(box.array, c.box) >= 0.5 for c in found):
+                continue
+            if self._roi_model is not None:
+                best, n = self._landmarks_in_box(image, box.array)
+                passes += n
+            else:
+                region = zones.follow_crop(box.array, w, h, BOX_MARGIN)
+                res = self._scanner.detect(_mp_image(zones.crop(image, region)))
+                passes += 1
+                best = people.best_match(box.array, model.to_candidates(res, region, w, h, "detector"))
+            if best is not None:
+                best.box = box.array
+                found.append(best)
+        return found, passes
+
+    def _landmarks_in_box(self, image: np.ndarray, box: np.ndarray) -> tuple[Candidate | None, int]:
+        """The pose of a detector box's person: the landmark network on the box's region (or, for a box
+        holding only an upper body, a region centred lower, where the hips would be), then once more on
+        the region its own alignment points give, as MediaPipe tracks: a pose that cannot be followed so
+        is no pose. Returns it and the passes made."""
+        assert self._size is not None
+        w, h = self._size
+        passes = 0
+        for roi in landmarks.rois_for_box(box, w, h):
+            c = self._roi_model.run(image, roi, "detector")
+            passes += 1
+            if c is None:
+                continue
+            refined = self._roi_model.run(image, c.roi, "detector")
+            passes += 1
+            if refined is not None and refined.flag >= self.cfg["min_tracking"]:
+                best = people.best_match(box, [refined])
+                if best is not None:
+                    return best, passes
+        return None, passes
+
     def _follow(self, image: np.ndarray, t: float) -> tuple[list[Candidate], int]:
         """Look for each tracked person in a crop around their predicted box."""
         assert self._tracks is not None and self._size is not None
         w, h = self._size
+        if self._roi_model is not None:
+            return self._follow_rois(image, t)
         jobs = []
         video = self.cfg["crop_mode"] == "video"
         for tr in self._tracks.live:
@@ -227,6 +326,25 @@ class PoseTracker:
             img = _mp_image(zones.crop(image, region))
             res = lmk.detect_for_video(img, stamp) if video else lmk.detect(img)
             return model.to_candidates(res, region, w, h, f"track:{tid}")
+
+        results = list(self._pool.map(run, jobs)) if self._pool is not None and len(jobs) > 1 else map(run, jobs)
+        return [c for r in results for c in r], len(jobs)
+
+    def _follow_rois(self, image: np.ndarray, t: float) -> tuple[list[Candidate], int]:
+        """Each tracked person's pose in the region their last landmarks give, moved along their
+        predicted path: one pass of the shared landmark network per person."""
+        assert self._tracks is not None and self._size is not None
+        w, h = self._size
+        jobs = []
+        for tr in self._tracks.live:
+            shift = tr.shift(t) * np.array([w, h])
+            roi = tr.roi.shifted(*shift) if tr.roi is not None else landmarks.roi_from_box(tr.predicted_bbox(t), w, h)
+            jobs.append((tr.id, roi))
+        min_flag = self.cfg["min_tracking"]
+
+        def run(job: tuple[int, Any]) -> list[Candidate]:
+            c = self._roi_model.run(image, job[1], f"track:{job[0]}")
+            return [c] if c is not None and c.flag >= min_flag else []
 
         results = list(self._pool.map(run, jobs)) if self._pool is not None and len(jobs) > 1 else map(run, jobs)
         return [c for r in results for c in r], len(jobs)
