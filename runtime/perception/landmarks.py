@@ -11,7 +11,8 @@ region itself, exactly as MediaPipe's graph builds it:
   (a point past the head) give centre, size (2 x their distance x 1.25) and rotation (34 straight
   above 33).
 
-The network answers 39 landmarks (33 body, then the alignment points) and a pose presence score.
+The network answers 39 landmarks (33 body, then the alignment points), refined from its heatmap as
+MediaPipe does, and a pose presence score.
 One model instance serves every person in turn; `threads` instances serve crops in parallel.
 """
 
@@ -27,7 +28,10 @@ import numpy as np
 from runtime.perception.model import COVERAGE_JOINTS, PERSON_JOINTS, Candidate, ModelBundleError
 
 INPUT = 256
+HEATMAP = 64
 ROI_SCALE = 1.25
+REFINE_KERNEL = 7
+REFINE_MIN = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,12 +55,13 @@ def roi_from_box(box: np.ndarray, width: int, height: int) -> Roi:
 
 
 def rois_for_box(box: np.ndarray, width: int, height: int) -> list[Roi]:
-    """Regions to try, in turn, for a detector box: the box's own region, then one for a box that
-    holds only an upper body (seated, or cut by the frame): the hips near its bottom, the region
-    reaching as far below them as the box reaches above."""
+    """Regions to try, in turn, for a detector box: the box's own region; one for a box that holds
+    only an upper body (seated, or cut by the frame): the hips near its bottom, the region reaching as
+    far below them as the box reaches above; and a wider one around the box (a close-up)."""
     x0, y0, x1, y1 = box[0] * width, box[1] * height, box[2] * width, box[3] * height
     bh = y1 - y0
-    return [roi_from_box(box, width, height), Roi((x0 + x1) / 2, y0 + 0.8 * bh, 2 * ROI_SCALE * 0.8 * bh)]
+    own = roi_from_box(box, width, height)
+    return [own, Roi((x0 + x1) / 2, y0 + 0.8 * bh, 2 * ROI_SCALE * 0.8 * bh), Roi(own.cx, own.cy, 1.2 * own.size)]
 
 
 def roi_from_alignment(centre: np.ndarray, top: np.ndarray) -> Roi:
@@ -100,6 +105,7 @@ class PoseLandmarks:
         self._in = it.get_input_details()[0]["index"]
         outs = {tuple(d["shape"]): d["index"] for d in it.get_output_details()}
         self._lm, self._flag, self._world = outs[(1, 195)], outs[(1, 1)], outs[(1, 117)]
+        self._heatmap = outs[(1, HEATMAP, HEATMAP, 39)]
 
     def run(self, image: np.ndarray, roi: Roi, source: str) -> Candidate | None:
         """The person in this region of the RGB frame as a Candidate (frame units), with `roi` set to
@@ -109,8 +115,9 @@ class PoseLandmarks:
         h, w = image.shape[:2]
         c, s = math.cos(roi.angle), math.sin(roi.angle)
         k = roi.size / INPUT
-        # input pixel (u, v) -> frame pixel: rotate by -angle about the centre, scale by k
-        to_frame = np.array([[k * c, k * s, 0.0], [-k * s, k * c, 0.0]])
+        # input pixel (u, v) -> frame pixel: turn by the region's angle about its centre, scale by k
+        # (MediaPipe's LandmarkProjectionCalculator)
+        to_frame = np.array([[k * c, -k * s, 0.0], [k * s, k * c, 0.0]])
         to_frame[:, 2] = [roi.cx, roi.cy] - to_frame[:, :2] @ [INPUT / 2, INPUT / 2]
         crop = cv2.warpAffine(image, to_frame, (INPUT, INPUT), flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR,
                               borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))
@@ -122,10 +129,12 @@ class PoseLandmarks:
             raw = it.get_tensor(self._lm).reshape(39, 5).copy()
             flag = float(it.get_tensor(self._flag).reshape(-1)[0])
             world = it.get_tensor(self._world).reshape(39, 3).copy()
+            heatmap = it.get_tensor(self._heatmap)[0] if flag >= 0.5 else None
         finally:
             self._free.put(it)
-        if flag < 0.5:
+        if heatmap is None:
             return None
+        refine_from_heatmap(raw, heatmap)
         px = raw[:, :2] @ to_frame[:, :2].T + to_frame[:, 2]
         vis = 1 / (1 + np.exp(-raw[:, 3]))
         presence = 1 / (1 + np.exp(-raw[:, 4]))
@@ -134,11 +143,31 @@ class PoseLandmarks:
         lms[:, 1] = px[:33, 1] / h
         lms[:, 2] = raw[:33, 2] / INPUT * roi.size / w
         lms[:, 3] = vis[:33]
-        rot = np.array([[c, s], [-s, c]])
+        rot = np.array([[c, -s], [s, c]])
         wl = world[:33].copy()
         wl[:, :2] = wl[:, :2] @ rot.T
         cand = Candidate(lms, presence[:33], float(presence[PERSON_JOINTS].mean()), source,
                          float(presence[COVERAGE_JOINTS].mean()), wl)
         cand.roi = roi_from_alignment(px[33], px[34])
+        cand.found_in = roi
         cand.flag = flag
         return cand
+
+
+def refine_from_heatmap(raw: np.ndarray, heatmap: np.ndarray) -> None:
+    """MediaPipe's RefineLandmarksFromHeatmap, in place: each landmark (input pixels) moves to the
+    confidence-weighted mean of the 7x7 heatmap cells around it, where the heatmap is sure enough."""
+    half = (REFINE_KERNEL - 1) // 2
+    scale = INPUT / HEATMAP
+    for i in range(min(len(raw), heatmap.shape[2])):
+        col, row = int(raw[i, 0] / scale), int(raw[i, 1] / scale)
+        if not (0 <= col < HEATMAP and 0 <= row < HEATMAP):
+            continue
+        r0, r1 = max(0, row - half), min(HEATMAP, row + half + 1)
+        c0, c1 = max(0, col - half), min(HEATMAP, col + half + 1)
+        conf = 1 / (1 + np.exp(-heatmap[r0:r1, c0:c1, i]))
+        total = float(conf.sum())
+        if conf.max() >= REFINE_MIN and total > 0:
+            rows, cols = np.mgrid[r0:r1, c0:c1]
+            raw[i, 0] = float((cols * conf).sum()) / total * scale
+            raw[i, 1] = float((rows * conf).sum()) / total * scale

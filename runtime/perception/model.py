@@ -140,6 +140,7 @@ class Candidate:
     appearance: np.ndarray | None = None  # runtime.perception.appearance histogram
     box: np.ndarray | None = None  # the person detector's box [x0, y0, x1, y1] this pose was found in
     roi: Any = None  # runtime.perception.landmarks.Roi: where to look for this person on the next frame
+    found_in: Any = None  # the Roi this pose was found in
     flag: float = 1.0  # the landmark network's pose presence score
 
     @property

@@ -283,15 +283,17 @@ class PoseTracker:
     def _landmarks_in_box(self, image: np.ndarray, box: np.ndarray) -> tuple[Candidate | None, int]:
         """The pose of a detector box's person: the landmark network on the box's region (or, for a box
         holding only an upper body, a region centred lower, where the hips would be), then once more on
-        the region its own alignment points give, as MediaPipe tracks: a pose that cannot be followed so
-        is no pose. Returns it and the passes made."""
+        the region its own alignment points give, as MediaPipe tracks. A pose that can be followed so is
+        preferred; failing that (a person cut by the frame's edge), the first pose found, to be followed
+        in the region it was found in. Returns it and the passes made."""
         assert self._size is not None
         w, h = self._size
         passes = 0
+        fallback = None
         for roi in landmarks.rois_for_box(box, w, h):
             c = self._roi_model.run(image, roi, "detector")
             passes += 1
-            if c is None:
+            if c is None or people.best_match(box, [c]) is None:
                 continue
             refined = self._roi_model.run(image, c.roi, "detector")
             passes += 1
@@ -299,7 +301,10 @@ class PoseTracker:
                 best = people.best_match(box, [refined])
                 if best is not None:
                     return best, passes
-        return None, passes
+            if fallback is None:
+                c.roi = roi
+                fallback = c
+        return fallback, passes
 
     def _follow(self, image: np.ndarray, t: float) -> tuple[list[Candidate], int]:
         """Look for each tracked person in a crop around their predicted box."""
@@ -339,15 +344,27 @@ class PoseTracker:
         for tr in self._tracks.live:
             shift = tr.shift(t) * np.array([w, h])
             roi = tr.roi.shifted(*shift) if tr.roi is not None else landmarks.roi_from_box(tr.predicted_bbox(t), w, h)
-            jobs.append((tr.id, roi))
+            # The network is not sure of everyone in every region (a close-up cut by the frame): where
+            # the landmarks' own region finds nobody, the region they were last found in is tried.
+            again = tr.roi_found.shifted(*shift) if tr.roi_found is not None and tr.roi_found != tr.roi else None
+            jobs.append((tr.id, roi, again))
         min_flag = self.cfg["min_tracking"]
+        passes = [0] * len(jobs)
 
-        def run(job: tuple[int, Any]) -> list[Candidate]:
-            c = self._roi_model.run(image, job[1], f"track:{job[0]}")
+        def run(k: int) -> list[Candidate]:
+            tid, roi, again = jobs[k]
+            c = self._roi_model.run(image, roi, f"track:{tid}")
+            passes[k] += 1
+            if (c is None or c.flag < min_flag) and again is not None:
+                c = self._roi_model.run(image, again, f"track:{tid}")
+                passes[k] += 1
+                if c is not None:
+                    c.roi = again  # stay with the region that works
             return [c] if c is not None and c.flag >= min_flag else []
 
-        results = list(self._pool.map(run, jobs)) if self._pool is not None and len(jobs) > 1 else map(run, jobs)
-        return [c for r in results for c in r], len(jobs)
+        idx = range(len(jobs))
+        results = list(self._pool.map(run, idx)) if self._pool is not None and len(jobs) > 1 else list(map(run, idx))
+        return [c for r in results for c in r], sum(passes)
 
     def _mask_tracked(self, image: np.ndarray, cands: list[Candidate], t: float) -> np.ndarray:
         """A copy with every tracked person's box greyed out, so scans look only for newcomers."""

@@ -128,6 +128,7 @@ class Track:
     look: np.ndarray | None = None  # running colour histogram of their chest
     confirmed: bool = False  # seen on `confirm_frames` frames in a row; only then a person with an id
     roi: Any = None  # runtime.perception.landmarks.Roi where their last landmarks say to look next
+    roi_found: Any = None  # the Roi they were last found in (tried when `roi` finds nobody)
 
     def shift(self, t: float) -> np.ndarray:
         """How far the constant-velocity model moves the person from where last seen, by time t.
@@ -279,7 +280,7 @@ class Tracks:
         p = self.p
         filt = OneEuroFilter(p.min_cutoff, p.beta, p.d_cutoff, p.compensate_lag)
         tr = Track(self._next_id, c.landmarks.copy(), c.landmarks.copy(), t, c.score, filt, world=c.world,
-                   source=c.source, look=c.appearance, confirmed=confirmed, roi=c.roi)
+                   source=c.source, look=c.appearance, confirmed=confirmed, roi=c.roi, roi_found=c.found_in)
         filt(c.landmarks[:, :3], t)
         self._next_id += 1
         self.live.append(tr)
@@ -306,6 +307,7 @@ class Tracks:
         tr.raw = c.landmarks.copy()
         tr.smooth = np.concatenate([tr.filt(c.landmarks[:, :3], t), c.landmarks[:, 3:4]], axis=1)
         tr.t_seen, tr.score, tr.world, tr.source, tr.roi = t, c.score, c.world, c.source, c.roi
+        tr.roi_found = c.found_in
         # Remember colours only from a clear view of this person alone: a half-hidden view, or one
         # overlapping somebody else, would teach the track the other person's clothes.
         if c.appearance is not None and (tr.look is None or c.coverage >= 0.5 and self._alone(tr, c, t)):
