@@ -55,13 +55,14 @@ def roi_from_box(box: np.ndarray, width: int, height: int) -> Roi:
 
 
 def rois_for_box(box: np.ndarray, width: int, height: int) -> list[Roi]:
-    """Regions to try, in turn, for a detector box: the box's own region; one for a box that holds
-    only an upper body (seated, or cut by the frame): the hips near its bottom, the region reaching as
-    far below them as the box reaches above; and a wider one around the box (a close-up)."""
+    """Regions to try, in turn, for a detector box. The network wants the hips at the region's centre:
+    the box's own region (a whole body); one for a box that holds only an upper body (seated, or cut
+    by the frame), the hips at or a little above its bottom, the region reaching as far below them as
+    the box reaches above; and one for a close-up (a head and shoulders), the hips below the box."""
     x0, y0, x1, y1 = box[0] * width, box[1] * height, box[2] * width, box[3] * height
-    bh = y1 - y0
-    own = roi_from_box(box, width, height)
-    return [own, Roi((x0 + x1) / 2, y0 + 0.8 * bh, 2 * ROI_SCALE * 0.8 * bh), Roi(own.cx, own.cy, 1.2 * own.size)]
+    bh, cx = y1 - y0, (x0 + x1) / 2
+    return [roi_from_box(box, width, height), Roi(cx, y1, 2 * ROI_SCALE * bh), Roi(cx, y0 + 0.8 * bh, 2.0 * bh),
+            Roi(cx, y0 + 1.2 * bh, 3.0 * bh)]
 
 
 def roi_from_alignment(centre: np.ndarray, top: np.ndarray) -> Roi:

@@ -74,19 +74,19 @@ def weights_path() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "frozen_inference_graph.pb"
 
 
-def tiles(width: int, height: int, overlap: float = 0.25) -> list[Region]:
-    """Overlapping tiles of the frame, each about as wide as high (the detector's square input), along
-    the frame's longer side; a frame already near square gets none (the whole frame is enough)."""
+def tiles(width: int, height: int, overlap: float = 0.5) -> list[Region]:
+    """Square tiles (the detector's input shape) along the frame's longer side, neighbours sharing at
+    least `overlap` of a tile, so that anyone narrower than that share lies whole inside one tile; a
+    frame already near square gets none (the whole frame is enough)."""
     long_, short = max(width, height), min(width, height)
-    count = int(np.ceil((long_ / short - overlap) / (1 - overlap) - 1e-6))
-    if count <= 1:
+    if long_ <= 1.2 * short:
         return []
-    size = long_ / (count - (count - 1) * overlap)
-    step = size * (1 - overlap)
+    count = int(np.ceil((long_ - short) / (short * (1 - overlap)) - 1e-6)) + 1
+    step = (long_ - short) / (count - 1)
     out = []
     for k in range(count):
         a = int(round(k * step))
-        b = long_ if k == count - 1 else int(round(k * step + size))
+        b = min(long_, a + short)
         out.append(Region(a, 0, b, height) if width >= height else Region(0, a, width, b))
     return out
 
