@@ -173,9 +173,11 @@ SCHEMA: dict[str, dict[str, Field | Tables | TableList]] = {
         "enabled": F(bool, True, "run pose perception when the scene wants people"),
         "bundle": F(str, "", "pose landmarker .task bundle; '' = models/mediapipe/pose_landmarker.task"),
         "max_people": F(int, 4, "most people tracked at once (each costs a landmark pass per frame)", min=1, max=16),
-        "discovery": F(str, "detector", "how newcomers are found: 'detector' = one person-detector pass over the "
+        "discovery": F(str, "both", "how newcomers are found: 'detector' = one person-detector pass over the "
                        "frame shared by everyone, then a landmark pass per new box; 'strips' = MediaPipe's pose "
-                       "detector on overlapping strips", choices=("detector", "strips")),
+                       "detector on overlapping strips; 'both' = the detector, backed up by a strip every "
+                       "`strips_every` frames", choices=("detector", "strips", "both")),
+        "strips_every": F(int, 4, "with discovery 'both': frames between strip scans (one zone each)", min=1),
         "detector_every": F(int, 3, "frames between person-detector passes while people are tracked (every "
                             "frame while nobody is, or someone is missing)", min=1),
         "detector_tiles": F(bool, True, "also run the person detector on square tiles of a wide frame (finds "

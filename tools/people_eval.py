@@ -96,12 +96,14 @@ def main(argv: list[str] | None = None) -> int:
                     help="folder with manifest.tsv and the photos (default models/people/photos)")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--config", type=Path, help="a config file whose [perception] section to use")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help='override a [perception] key (TOML value), e.g. --set discovery=\"strips\"')
     args = ap.parse_args(argv)
     cfg = None
-    if args.config:
+    if args.config or args.set:
         from runtime.config import load
 
-        cfg = load(args.config)["perception"]
+        cfg = load(args.config, [f"perception.{kv}" for kv in args.set])["perception"]
     try:
         res = evaluate(args.dir, cfg)
     except FileNotFoundError as e:

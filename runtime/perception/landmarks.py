@@ -65,6 +65,18 @@ def rois_for_box(box: np.ndarray, width: int, height: int) -> list[Roi]:
             Roi(cx, y0 + 1.2 * bh, 3.0 * bh)]
 
 
+BODY_TO_ALIGNMENT = 1.88  # distance of the alignment points over the torso's length (hips to shoulders)
+
+
+def roi_from_landmarks(lms: np.ndarray, width: int, height: int) -> Roi:
+    """The region for a pose of 33 landmarks (frame units) that came without alignment points (from
+    MediaPipe's own landmarker): they lie at the hips' centre and along the torso, 1.88 torso lengths
+    from it (the median over the network's own answers on the sample photos and the people set)."""
+    p = lms[:, :2] * np.array([width, height])
+    hips, shoulders = (p[23] + p[24]) / 2, (p[11] + p[12]) / 2
+    return roi_from_alignment(hips, hips + BODY_TO_ALIGNMENT * (shoulders - hips))
+
+
 def roi_from_alignment(centre: np.ndarray, top: np.ndarray) -> Roi:
     """MediaPipe's region from its two alignment points (pixels): centre at the first, side
     2 x their distance x 1.25, rotated so that the second lies straight above the first."""

@@ -168,6 +168,23 @@ class PersonDetector:
         return [Box(*map(float, boxes[i]), float(scores[i])) for i in keep]
 
 
+    def supports(self, rgb: np.ndarray, box: np.ndarray, min_score: float = 0.3) -> bool:
+        """A second opinion on a person found by another detector, box [x0, y0, x1, y1] in frame units:
+        does this detector, looking closer (a square around the box), see somebody there?"""
+        h, w = rgb.shape[:2]
+        x0, y0, x1, y1 = box * np.array([w, h, w, h])
+        side = 1.5 * max(x1 - x0, y1 - y0, 16)
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        rx0, ry0 = int(max(0, cx - side / 2)), int(max(0, cy - side / 2))
+        rx1, ry1 = int(min(w, cx + side / 2)), int(min(h, cy + side / 2))
+        crop = np.ascontiguousarray(rgb[ry0:ry1, rx0:rx1])
+        boxes, scores = self.scores(crop)
+        boxes = boxes * np.array([rx1 - rx0, ry1 - ry0] * 2) + np.array([rx0, ry0] * 2)
+        target = np.array([x0, y0, x1, y1])
+        keep = scores >= min_score
+        return any(_overlap(b, target)[0] >= 0.3 for b in boxes[keep])
+
+
 def _nms(boxes: np.ndarray, scores: np.ndarray, passes: np.ndarray, iou_max: float) -> list[int]:
     """Greedy non-maximum suppression; a box mostly inside a better one from another pass (a part of
     the same person seen by a tile) is suppressed too. Within one pass a box inside another is kept:

@@ -78,12 +78,12 @@ class PoseTracker:
         roi = c["crop_mode"] == "roi"
         if roi:  # one landmark network for everyone (see runtime.perception.landmarks)
             self._roi_model = landmarks.PoseLandmarks(threads=c["threads"])
-        if c["discovery"] == "detector":
+        if c["discovery"] in ("detector", "both"):
             self._detector = people.PersonDetector(min_score=c["min_person"])
-            if not roi:  # each detector box looked at alone: the person and perhaps a neighbour in the crop
-                self._scanner = self._landmarker(video=False, num_poses=2)
-        else:
+        if c["discovery"] in ("strips", "both"):
             self._scanner = self._landmarker(video=False, num_poses=c["max_people"])
+        elif not roi:  # each detector box looked at alone: the person and perhaps a neighbour in the crop
+            self._scanner = self._landmarker(video=False, num_poses=2)
         self._spares = _Spares(lambda: self._landmarker(video=c["crop_mode"] == "video"),
                                keep=0 if roi else c["spare_landmarkers"])
         self._by_track: dict[int, Any] = {}
@@ -155,17 +155,24 @@ class PoseTracker:
         t = frame.t_capture
         tracks = self._tracks
         cands, passes = self._follow(image, t)
-        scan = [] if self._detector is not None else self._zones_to_scan()
+        discovery = self.cfg["discovery"]
+        scan = self._zones_to_scan() if discovery == "strips" else self._strip_for_both() if discovery == "both" else []
         if self._detector is not None and self._detector_due():
             found, n = self._discover(image, cands, t)
             cands += found
             passes += n
         if scan:
-            masked = self._mask_tracked(image, cands, t) if self.cfg["mask_tracked"] and tracks.live else image
+            masked = image
+            if self.cfg["mask_tracked"] and (tracks.live or discovery == "both"):
+                masked = self._mask_tracked(image, cands, t)
             for region in scan:
                 res = self._scanner.detect(_mp_image(zones.crop(masked, region)))
-                cands += model.to_candidates(res, region, w, h, f"zone:{self._zones.index(region)}")
-            passes += len(scan)
+                found = model.to_candidates(res, region, w, h, f"zone:{self._zones.index(region)}")
+                passes += 1
+                if self._roi_model is not None:  # to be followed on its own regions, like the detector's
+                    found, n = self._on_own_regions(image, found)
+                    passes += n
+                cands += found
         cands = merge_duplicates(cands, w / h)[: self.cfg["max_people"] + 2]
         cands = sorted(cands, key=lambda c: -c.score)
         for c in cands:
@@ -279,6 +286,44 @@ class PoseTracker:
                 best.box = box.array
                 found.append(best)
         return found, passes
+
+    def _strip_for_both(self) -> list[Region]:
+        """With discovery "both": the strips back the person detector up (MediaPipe's own detector
+        finds some people it misses, and the other way round): every zone on a first frame, then one
+        zone every `strips_every` frames while there is room for somebody more."""
+        assert self._tracks is not None
+        if self._frames == 0:
+            return list(self._zones)
+        self._strips_wait = getattr(self, "_strips_wait", 0) + 1
+        if len(self._tracks.live) >= self.cfg["max_people"] or self._strips_wait < self.cfg["strips_every"]:
+            return []
+        self._strips_wait = 0
+        zone = self._zones[self._zone_turn % len(self._zones)]
+        self._zone_turn += 1
+        return [zone]
+
+    def _on_own_regions(self, image: np.ndarray, found: list[Candidate]) -> tuple[list[Candidate], int]:
+        """Poses MediaPipe's detector found, looked at again by the shared network on a region of their
+        own (so that they can be followed); kept as they are where that fails. Returns them and the
+        passes made."""
+        assert self._size is not None
+        w, h = self._size
+        out, passes = [], 0
+        for c in found:
+            # MediaPipe's detector on a strip also finds people in flags and stripes: the person
+            # detector is asked for a second opinion first.
+            passes += 1
+            if self._detector is not None and not self._detector.supports(image, c.bbox):
+                continue
+            roi = landmarks.roi_from_landmarks(c.landmarks, w, h)
+            mine = self._roi_model.run(image, roi, c.source)
+            passes += 1
+            if mine is not None and mine.flag >= self.cfg["min_tracking"]:
+                out.append(mine)
+                continue
+            c.roi = c.found_in = roi
+            out.append(c)
+        return out, passes
 
     def _landmarks_in_box(self, image: np.ndarray, box: np.ndarray) -> tuple[Candidate | None, int]:
         """The pose of a detector box's person: the landmark network on the box's region (or, for a box
