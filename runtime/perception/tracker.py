@@ -1,13 +1,21 @@
 """PoseTracker: the people in the camera image, tracked with stable ids, smoothed and described.
 
 Per frame:
-1. every tracked person is looked for in a crop around where their constant-velocity prediction
-   puts them, each with its own MediaPipe landmarker in VIDEO mode (it keeps tracking inside the
-   crop, so a tracked person costs one landmark pass, ~12 ms, and no detector pass);
-2. every `discover_every` frames (every frame while nobody is tracked or someone is missing) the
-   frame is scanned for new people on the whole frame and on overlapping vertical strips
-   (runtime.perception.zones), one zone per frame in turn while people are tracked (all zones when
-   nobody is), with the tracked people greyed out so the scan costs only a detector pass;
+1. every tracked person is looked for where their last landmarks say (crop_mode "roi", the default):
+   MediaPipe's pose landmark network, one instance shared by everyone, runs on the region MediaPipe
+   itself would derive from the person's alignment points, moved along their constant-velocity
+   prediction (runtime.perception.landmarks): one landmark pass (~13 ms) per person and no
+   landmarker of their own. (crop_mode "video": a MediaPipe landmarker per person, ~100 MB each,
+   tracking inside a crop around the prediction.)
+2. newcomers are found by the person detector (runtime.perception.people, discovery "detector" or
+   "both"): one pass over the frame shared by everyone, on a first frame over the whole frame and its
+   square tiles at once, then one of those regions per pass in turn; a pass every frame while nobody
+   is tracked or someone is missing, else every `detector_every` frames. Each box nobody tracked
+   explains gets the landmark network on the regions a box suggests (whole body, upper body,
+   close-up). With "both", one overlapping vertical strip (runtime.perception.zones) every
+   `strips_every` frames is also scanned by MediaPipe's own detector, tracked people greyed out, and
+   what it finds counts once the person detector, looking closer, agrees. Discovery "strips" is the
+   strips alone, as before the person detector (see models/people/MODEL_CARD.md for the figures);
 3. the candidates are merged (same person seen twice) and matched to the tracks (Hungarian
    assignment on predicted position, pose, visibility and clothes' colour; see
    runtime.perception.tracking); new people enter once seen on a few frames in a row, people unseen
@@ -129,7 +137,7 @@ class PoseTracker:
             "frames_submitted": w.submitted, "frames_processed": self._processed, "frames_dropped": w.dropped,
             "errors": w.errors, "last_error": w.last_error, "running": w.running,
             "tracks": len(self._tracks.live) if self._tracks else 0,
-            "landmarkers_in_use": len(self._by_track),  # one per tracked person (~100 MB each)
+            "landmarkers_in_use": len(self._by_track),  # crop_mode "video": one per person (~100 MB each)
             "inference_ms_median": statistics.median(times) if times else 0.0,
             "inference_ms_p95": _p95(times), "latency_ms_median": statistics.median(lat) if lat else 0.0,
             "latency_ms_p95": _p95(lat),
