@@ -49,6 +49,7 @@ from runtime.perception.tracking import TrackerParams, Tracks, merge_duplicates
 from runtime.perception.worker import NewestWins
 
 MASK_GREY = 127
+UNRESOLVED_FRAMES = 15  # frames before a detector box that yielded no pose is tried again
 BOX_MARGIN = 0.15  # a detector box grows by this fraction of its size per side before its landmark pass
 
 
@@ -220,6 +221,7 @@ class PoseTracker:
         if self.cfg["detector_tiles"]:
             self._detector_regions += people.tiles(w, h)
         self._detector_turn = 0
+        self._unresolved: list[tuple[np.ndarray, int]] = []  # detector boxes that yielded no pose, and when
 
     def _zones_to_scan(self) -> list[Region]:
         """Which zones to scan for newcomers on this frame (see the module docstring)."""
@@ -282,6 +284,11 @@ class PoseTracker:
                 continue
             if any(c.box is not None and people.iou(box.array, c.box) >= 0.5 for c in found):
                 continue
+            # A box where no pose was found a moment ago (a poster, a coat on a chair) is tried again
+            # only after UNRESOLVED_FRAMES: each try costs up to four landmark passes.
+            if any(self._frames - k < UNRESOLVED_FRAMES and people.iou(box.array, b) >= 0.7
+                   for b, k in self._unresolved):
+                continue
             if self._roi_model is not None:
                 best, n = self._landmarks_in_box(image, box.array)
                 passes += n
@@ -293,6 +300,9 @@ class PoseTracker:
             if best is not None:
                 best.box = box.array
                 found.append(best)
+            else:
+                self._unresolved.append((box.array, self._frames))
+        self._unresolved = [(b, k) for b, k in self._unresolved if self._frames - k < UNRESOLVED_FRAMES][-32:]
         return found, passes
 
     def _strip_for_both(self) -> list[Region]:
