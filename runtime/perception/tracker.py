@@ -88,7 +88,7 @@ class PoseTracker:
         if roi:  # one landmark network for everyone (see runtime.perception.landmarks)
             self._roi_model = landmarks.PoseLandmarks(threads=c["threads"])
         if c["discovery"] in ("detector", "both"):
-            self._detector = people.PersonDetector(min_score=c["min_person"])
+            self._detector = people.PersonDetector(min_score=c["min_person"], threads=c["threads"])
         if c["discovery"] in ("strips", "both"):
             self._scanner = self._landmarker(video=False, num_poses=c["max_people"])
         elif not roi:  # each detector box looked at alone: the person and perhaps a neighbour in the crop
