@@ -2,7 +2,8 @@
 
 - pose_inference: time to perceive one 1280x720 frame with 1, 2 and 4 people who sway a little
   (steady state: each followed by the shared landmark network, a person-detector pass every few
-  frames while there is room), on one thread and with the per-person passes on two threads. Goals: 1 person at 30 fps (33 ms), 4 people at 15 fps (67 ms).
+  frames while there is room), on one thread and with the per-person passes on two threads.
+  Goals: 1 person at 30 fps (33 ms), 4 people at 15 fps (67 ms).
 - pose_latency: capture-to-result latency through the worker thread fed at 30 fps (newest frame
   wins), with the share of frames dropped.
 - pose_multi_person: people found on side-by-side composites of the real photos: MediaPipe's own
