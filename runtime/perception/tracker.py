@@ -45,7 +45,7 @@ from runtime.perception.appearance import chest_histogram
 from runtime.perception.features import FeatureExtractor, FeatureParams, GroupFeatures
 from runtime.perception.model import Candidate, Region
 from runtime.perception.settings import perception_settings
-from runtime.perception.tracking import TrackerParams, Tracks, merge_duplicates
+from runtime.perception.tracking import TrackerParams, Tracks, merge_duplicates, same_candidate
 from runtime.perception.worker import NewestWins
 
 MASK_GREY = 127
@@ -174,14 +174,18 @@ class PoseTracker:
             masked = image
             if self.cfg["mask_tracked"] and (tracks.live or discovery == "both"):
                 masked = self._mask_tracked(image, cands, t)
+            found = []
             for region in scan:
                 res = self._scanner.detect(_mp_image(zones.crop(masked, region)))
-                found = model.to_candidates(res, region, w, h, f"zone:{self._zones.index(region)}")
+                found += model.to_candidates(res, region, w, h, f"zone:{self._zones.index(region)}")
                 passes += 1
-                if self._roi_model is not None:  # to be followed on its own regions, like the detector's
-                    found, n = self._on_own_regions(image, found)
-                    passes += n
-                cands += found
+            if self._roi_model is not None and found:  # to be followed on their own regions, like the detector's
+                # Overlapping strips see one person several times, and some are somebody already here.
+                found = [c for c in merge_duplicates(found, w / h)
+                         if not any(same_candidate(c, k, w / h) for k in cands)]
+                found, n = self._on_own_regions(image, found)
+                passes += n
+            cands += found
         cands = merge_duplicates(cands, w / h)[: self.cfg["max_people"] + 2]
         cands = sorted(cands, key=lambda c: -c.score)
         for c in cands:

@@ -85,12 +85,12 @@ def merge_duplicates(cands: list[Candidate], aspect: float) -> list[Candidate]:
     kept: list[Candidate] = []
     # A person's own crop sees it whole; prefer those, then the higher score.
     for c in sorted(cands, key=lambda c: (not c.source.startswith("track"), -c.score)):
-        if not any(_same(c, k, aspect) for k in kept):
+        if not any(same_candidate(c, k, aspect) for k in kept):
             kept.append(c)
     return kept
 
 
-def _same(a: Candidate, b: Candidate, aspect: float) -> bool:
+def same_candidate(a: Candidate, b: Candidate, aspect: float) -> bool:
     """Two poses found in two different person-detector boxes are two people unless their heads
     coincide: a person hidden behind another gets guessed hips and legs that lie on the one in front."""
     if a.box is not None and b.box is not None and _iou(a.box, b.box) < 0.5:
