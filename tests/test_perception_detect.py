@@ -37,7 +37,7 @@ def test_nothing_is_found_in_an_empty_room():
 
 def _found(strips: list[int], names: tuple[str, ...]) -> tuple[int, int]:
     comp = samples.side_by_side(names)
-    tracker = PoseTracker({"strips": strips, "spare_landmarkers": 0})
+    tracker = PoseTracker({"strips": strips, "spare_landmarkers": 0, "discovery": "strips", "crop_mode": "video"})
     people = tracker.process(CameraFrame(comp.image, 0.0, 0, "composite"), still=True).people
     tracker.stop()
     heads = [float(p.landmarks[:11, 0].mean()) for p in people]

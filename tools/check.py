@@ -25,6 +25,7 @@ class Check:
 MODEL_FILES = (
     "models/mediapipe/pose_landmarker.task",
     "models/mediapipe/hand_landmarker.task",
+    "models/people/person_detector.pbtxt",
     "models/postures/posture_classifier.onnx",
     "models/sonification/shipped/image_to_sound.onnx",
     "models/signs/signs.onnx",
@@ -90,6 +91,25 @@ def check_models(cfg: dict[str, Any]) -> list[Check]:
             out.append(Check(f"model {rel}", True, f"{path.stat().st_size // 1024} KiB"))
         else:
             out.append(Check(f"model {rel}", False, "missing (make setup builds or ships it)"))
+    # Weights that ship inside packages: the person detector's and the pose landmark network's (with
+    # the runtime that runs it on the tracker's regions).
+    from runtime.perception import landmarks, people
+    from runtime.perception.model import ModelBundleError
+
+    packaged = (("person detector weights", people.weights_path), ("pose landmark network", landmarks.model_path))
+    for name, find in packaged:
+        try:
+            path = find()
+            ok = path.is_file()
+            out.append(Check(name, ok, f"{path} ({path.stat().st_size // 1024} KiB)" if ok else f"{path} missing"))
+        except ModelBundleError as exc:
+            out.append(Check(name, False, str(exc)))
+    try:
+        import ai_edge_litert  # noqa: F401
+
+        out.append(Check("LiteRT runtime", True, "ai_edge_litert"))
+    except ImportError:
+        out.append(Check("LiteRT runtime", False, "missing: pip install --no-deps ai-edge-litert==2.3.0 (make setup)"))
     return out
 
 

@@ -15,7 +15,7 @@ from tools.cli_config import add_config_arguments, load_config
 # Subcommands that live with the area they belong to: each module has register(subparsers).
 AREA_COMMANDS = ("tools.hamnosys", "tools.pose", "tools.supervise")
 EVAL_TARGETS = {"signs": "models.signs.evaluate", "postures": "models.postures.evaluate",
-                "sonification": "models.sonification.evaluate"}
+                "sonification": "models.sonification.evaluate", "people": "tools.people_eval"}
 
 
 def _env_defaults() -> None:

@@ -6,7 +6,9 @@
     result = tracker.latest()       # PerceptionResult: people, enter/exit events, capture time
 
 Modules: angles (joint angles), features (per person and group), tracking (ids), one_euro
-(smoothing), zones (strips and crops), model (the offline MediaPipe bundles), hands (HandTracker).
+(smoothing), zones (strips and crops), model (the offline MediaPipe bundles), people (the person
+detector), landmarks (the pose landmark network shared by everyone on regions the tracker chooses),
+hands (HandTracker).
 """
 
 from runtime.perception.model import ModelBundleError

@@ -138,6 +138,10 @@ class Candidate:
     coverage: float = 1.0  # mean presence of the main joints: how much of the body is in view
     world: np.ndarray | None = None  # (33, 3) metres, hip-centred (MediaPipe world landmarks)
     appearance: np.ndarray | None = None  # runtime.perception.appearance histogram
+    box: np.ndarray | None = None  # the person detector's box [x0, y0, x1, y1] this pose was found in
+    roi: Any = None  # runtime.perception.landmarks.Roi: where to look for this person on the next frame
+    found_in: Any = None  # the Roi this pose was found in
+    flag: float = 1.0  # the landmark network's pose presence score
 
     @property
     def bbox(self) -> np.ndarray:

@@ -1,13 +1,21 @@
 """PoseTracker: the people in the camera image, tracked with stable ids, smoothed and described.
 
 Per frame:
-1. every tracked person is looked for in a crop around where their constant-velocity prediction
-   puts them, each with its own MediaPipe landmarker in VIDEO mode (it keeps tracking inside the
-   crop, so a tracked person costs one landmark pass, ~12 ms, and no detector pass);
-2. every `discover_every` frames (every frame while nobody is tracked or someone is missing) the
-   frame is scanned for new people on the whole frame and on overlapping vertical strips
-   (runtime.perception.zones), one zone per frame in turn while people are tracked (all zones when
-   nobody is), with the tracked people greyed out so the scan costs only a detector pass;
+1. every tracked person is looked for where their last landmarks say (crop_mode "roi", the default):
+   MediaPipe's pose landmark network, one instance shared by everyone, runs on the region MediaPipe
+   itself would derive from the person's alignment points, moved along their constant-velocity
+   prediction (runtime.perception.landmarks): one landmark pass (~13 ms) per person and no
+   landmarker of their own. (crop_mode "video": a MediaPipe landmarker per person, ~100 MB each,
+   tracking inside a crop around the prediction.)
+2. newcomers are found by the person detector (runtime.perception.people, discovery "detector" or
+   "both"): one pass over the frame shared by everyone, on a first frame over the whole frame and its
+   square tiles at once, then one of those regions per pass in turn; a pass every frame while nobody
+   is tracked or someone is missing, else every `detector_every` frames. Each box nobody tracked
+   explains gets the landmark network on the regions a box suggests (whole body, upper body,
+   close-up). With "both", one overlapping vertical strip (runtime.perception.zones) every
+   `strips_every` frames is also scanned by MediaPipe's own detector, tracked people greyed out, and
+   what it finds counts once the person detector, looking closer, agrees. Discovery "strips" is the
+   strips alone, as before the person detector (see models/people/MODEL_CARD.md for the figures);
 3. the candidates are merged (same person seen twice) and matched to the tracks (Hungarian
    assignment on predicted position, pose, visibility and clothes' colour; see
    runtime.perception.tracking); new people enter once seen on a few frames in a row, people unseen
@@ -32,15 +40,17 @@ import numpy as np
 
 from runtime import clock
 from runtime.frames import CameraFrame, Person
-from runtime.perception import model, zones
+from runtime.perception import landmarks, model, people, zones
 from runtime.perception.appearance import chest_histogram
 from runtime.perception.features import FeatureExtractor, FeatureParams, GroupFeatures
 from runtime.perception.model import Candidate, Region
 from runtime.perception.settings import perception_settings
-from runtime.perception.tracking import TrackerParams, Tracks, merge_duplicates
+from runtime.perception.tracking import TrackerParams, Tracks, merge_duplicates, same_candidate
 from runtime.perception.worker import NewestWins
 
 MASK_GREY = 127
+UNRESOLVED_FRAMES = 15  # frames before a detector box that yielded no pose is tried again
+BOX_MARGIN = 0.15  # a detector box grows by this fraction of its size per side before its landmark pass
 
 
 @dataclass(slots=True)
@@ -71,8 +81,20 @@ class PoseTracker:
         )
         self._fparams = FeatureParams(vfov_deg=c["vfov_deg"], torso_m=c["torso_m"], near_m=c["near_m"],
                                       sync_window=c["sync_window"])
-        self._scanner = self._landmarker(video=False, num_poses=c["max_people"])
-        self._spares = _Spares(lambda: self._landmarker(video=c["crop_mode"] == "video"), keep=c["spare_landmarkers"])
+        self._detector: Any = None
+        self._roi_model: Any = None
+        self._scanner: Any = None
+        roi = c["crop_mode"] == "roi"
+        if roi:  # one landmark network for everyone (see runtime.perception.landmarks)
+            self._roi_model = landmarks.PoseLandmarks(threads=c["threads"])
+        if c["discovery"] in ("detector", "both"):
+            self._detector = people.PersonDetector(min_score=c["min_person"], threads=c["threads"])
+        if c["discovery"] in ("strips", "both"):
+            self._scanner = self._landmarker(video=False, num_poses=c["max_people"])
+        elif not roi:  # each detector box looked at alone: the person and perhaps a neighbour in the crop
+            self._scanner = self._landmarker(video=False, num_poses=2)
+        self._spares = _Spares(lambda: self._landmarker(video=c["crop_mode"] == "video"),
+                               keep=0 if roi else c["spare_landmarkers"])
         self._by_track: dict[int, Any] = {}
         self._last_ms: dict[int, int] = {}  # id(landmarker) -> last timestamp given (must increase)
         self._pool = ThreadPoolExecutor(c["threads"], "perception-crop") if c["threads"] > 1 else None
@@ -116,7 +138,7 @@ class PoseTracker:
             "frames_submitted": w.submitted, "frames_processed": self._processed, "frames_dropped": w.dropped,
             "errors": w.errors, "last_error": w.last_error, "running": w.running,
             "tracks": len(self._tracks.live) if self._tracks else 0,
-            "landmarkers_in_use": len(self._by_track),  # one per tracked person (~100 MB each)
+            "landmarkers_in_use": len(self._by_track),  # crop_mode "video": one per person (~100 MB each)
             "inference_ms_median": statistics.median(times) if times else 0.0,
             "inference_ms_p95": _p95(times), "latency_ms_median": statistics.median(lat) if lat else 0.0,
             "latency_ms_p95": _p95(lat),
@@ -142,13 +164,28 @@ class PoseTracker:
         t = frame.t_capture
         tracks = self._tracks
         cands, passes = self._follow(image, t)
-        scan = self._zones_to_scan()
+        discovery = self.cfg["discovery"]
+        scan = self._zones_to_scan() if discovery == "strips" else self._strip_for_both() if discovery == "both" else []
+        if self._detector is not None and self._detector_due():
+            found, n = self._discover(image, cands, t)
+            cands += found
+            passes += n
         if scan:
-            masked = self._mask_tracked(image, cands, t) if self.cfg["mask_tracked"] and tracks.live else image
+            masked = image
+            if self.cfg["mask_tracked"] and (tracks.live or discovery == "both"):
+                masked = self._mask_tracked(image, cands, t)
+            found = []
             for region in scan:
                 res = self._scanner.detect(_mp_image(zones.crop(masked, region)))
-                cands += model.to_candidates(res, region, w, h, f"zone:{self._zones.index(region)}")
-            passes += len(scan)
+                found += model.to_candidates(res, region, w, h, f"zone:{self._zones.index(region)}")
+                passes += 1
+            if self._roi_model is not None and found:  # to be followed on their own regions, like the detector's
+                # Overlapping strips see one person several times, and some are somebody already here.
+                found = [c for c in merge_duplicates(found, w / h)
+                         if not any(same_candidate(c, k, w / h) for k in cands)]
+                found, n = self._on_own_regions(image, found)
+                passes += n
+            cands += found
         cands = merge_duplicates(cands, w / h)[: self.cfg["max_people"] + 2]
         cands = sorted(cands, key=lambda c: -c.score)
         for c in cands:
@@ -182,6 +219,13 @@ class PoseTracker:
         self._frames = 0
         self._zone_turn = 0
         self._frames_since_scan = 0
+        # The person detector's passes: the whole frame, then (if asked) each square tile of a wide
+        # frame in turn, one pass per frame that looks for newcomers.
+        self._detector_regions = [Region(0, 0, w, h)]
+        if self.cfg["detector_tiles"]:
+            self._detector_regions += people.tiles(w, h)
+        self._detector_turn = 0
+        self._unresolved: list[tuple[np.ndarray, int]] = []  # detector boxes that yielded no pose, and when
 
     def _zones_to_scan(self) -> list[Region]:
         """Which zones to scan for newcomers on this frame (see the module docstring)."""
@@ -204,10 +248,137 @@ class PoseTracker:
         self._zone_turn += 1
         return [zone]
 
+    def _detector_due(self) -> bool:
+        """A person-detector pass on this frame? On a first frame, while nobody is tracked or someone is
+        missing, else every `detector_every` frames while there is room for somebody more."""
+        assert self._tracks is not None
+        live = self._tracks.live
+        if self._frames == 0 or not live or any(tr.misses for tr in live):
+            self._frames_since_scan = 0
+            return True
+        self._frames_since_scan += 1
+        if len(live) >= self.cfg["max_people"] or self._frames_since_scan < self.cfg["detector_every"]:
+            return False
+        self._frames_since_scan = 0
+        return True
+
+    def _discover(self, image: np.ndarray, cands: list[Candidate], t: float) -> tuple[list[Candidate], int]:
+        """One person-detector pass over the frame (plus its tiles if asked), then one landmark pass in a
+        crop around each box that is nobody already tracked. Returns the new candidates and the passes."""
+        assert self._tracks is not None and self._size is not None
+        w, h = self._size
+        if self._frames == 0:
+            regions = list(self._detector_regions)  # a first (or still) frame: everywhere at once
+        else:
+            regions = [self._detector_regions[self._detector_turn % len(self._detector_regions)]]
+            self._detector_turn += 1
+        boxes = self._detector.detect(image, regions)
+        passes = len(regions)
+        known = [c.landmarks for c in cands]
+        for tr in self._tracks.live:
+            if tr.misses == 0:
+                lms = tr.raw.copy()
+                lms[:, :2] += tr.shift(t)
+                known.append(lms)
+        found: list[Candidate] = []
+        for box in boxes:
+            if len(found) + len(self._tracks.live) >= self.cfg["max_people"] + 2:
+                break
+            if any(people.same_person(box.array, k) for k in known):
+                continue
+            if any(c.box is not None and people.iou(box.array, c.box) >= 0.5 for c in found):
+                continue
+            # A box where no pose was found a moment ago (a poster, a coat on a chair) is tried again
+            # only after UNRESOLVED_FRAMES: each try costs up to four landmark passes.
+            if any(self._frames - k < UNRESOLVED_FRAMES and people.iou(box.array, b) >= 0.7
+                   for b, k in self._unresolved):
+                continue
+            if self._roi_model is not None:
+                best, n = self._landmarks_in_box(image, box.array)
+                passes += n
+            else:
+                region = zones.follow_crop(box.array, w, h, BOX_MARGIN)
+                res = self._scanner.detect(_mp_image(zones.crop(image, region)))
+                passes += 1
+                best = people.best_match(box.array, model.to_candidates(res, region, w, h, "detector"))
+            if best is not None:
+                best.box = box.array
+                found.append(best)
+            else:
+                self._unresolved.append((box.array, self._frames))
+        self._unresolved = [(b, k) for b, k in self._unresolved if self._frames - k < UNRESOLVED_FRAMES][-32:]
+        return found, passes
+
+    def _strip_for_both(self) -> list[Region]:
+        """With discovery "both": the strips back the person detector up (MediaPipe's own detector
+        finds some people it misses, and the other way round): every zone on a first frame, then one
+        zone every `strips_every` frames while there is room for somebody more."""
+        assert self._tracks is not None
+        if self._frames == 0:
+            return list(self._zones)
+        self._strips_wait = getattr(self, "_strips_wait", 0) + 1
+        if len(self._tracks.live) >= self.cfg["max_people"] or self._strips_wait < self.cfg["strips_every"]:
+            return []
+        self._strips_wait = 0
+        zone = self._zones[self._zone_turn % len(self._zones)]
+        self._zone_turn += 1
+        return [zone]
+
+    def _on_own_regions(self, image: np.ndarray, found: list[Candidate]) -> tuple[list[Candidate], int]:
+        """Poses MediaPipe's detector found, looked at again by the shared network on a region of their
+        own (so that they can be followed); kept as they are where that fails. Returns them and the
+        passes made."""
+        assert self._size is not None
+        w, h = self._size
+        out, passes = [], 0
+        for c in found:
+            # MediaPipe's detector on a strip also finds people in flags and stripes: the person
+            # detector is asked for a second opinion first.
+            passes += 1
+            if self._detector is not None and not self._detector.supports(image, c.bbox):
+                continue
+            roi = landmarks.roi_from_landmarks(c.landmarks, w, h)
+            mine = self._roi_model.run(image, roi, c.source)
+            passes += 1
+            if mine is not None and mine.flag >= self.cfg["min_tracking"]:
+                out.append(mine)
+                continue
+            c.roi = c.found_in = roi
+            out.append(c)
+        return out, passes
+
+    def _landmarks_in_box(self, image: np.ndarray, box: np.ndarray) -> tuple[Candidate | None, int]:
+        """The pose of a detector box's person: the landmark network on the box's region (or, for a box
+        holding only an upper body, a region centred lower, where the hips would be), then once more on
+        the region its own alignment points give, as MediaPipe tracks. A pose that can be followed so is
+        preferred; failing that (a person cut by the frame's edge), the first pose found, to be followed
+        in the region it was found in. Returns it and the passes made."""
+        assert self._size is not None
+        w, h = self._size
+        passes = 0
+        fallback = None
+        for roi in landmarks.rois_for_box(box, w, h):
+            c = self._roi_model.run(image, roi, "detector")
+            passes += 1
+            if c is None or people.best_match(box, [c]) is None:
+                continue
+            refined = self._roi_model.run(image, c.roi, "detector")
+            passes += 1
+            if refined is not None and refined.flag >= self.cfg["min_tracking"]:
+                best = people.best_match(box, [refined])
+                if best is not None:
+                    return best, passes
+            if fallback is None:
+                c.roi = roi
+                fallback = c
+        return fallback, passes
+
     def _follow(self, image: np.ndarray, t: float) -> tuple[list[Candidate], int]:
         """Look for each tracked person in a crop around their predicted box."""
         assert self._tracks is not None and self._size is not None
         w, h = self._size
+        if self._roi_model is not None:
+            return self._follow_rois(image, t)
         jobs = []
         video = self.cfg["crop_mode"] == "video"
         for tr in self._tracks.live:
@@ -230,6 +401,37 @@ class PoseTracker:
 
         results = list(self._pool.map(run, jobs)) if self._pool is not None and len(jobs) > 1 else map(run, jobs)
         return [c for r in results for c in r], len(jobs)
+
+    def _follow_rois(self, image: np.ndarray, t: float) -> tuple[list[Candidate], int]:
+        """Each tracked person's pose in the region their last landmarks give, moved along their
+        predicted path: one pass of the shared landmark network per person."""
+        assert self._tracks is not None and self._size is not None
+        w, h = self._size
+        jobs = []
+        for tr in self._tracks.live:
+            shift = tr.shift(t) * np.array([w, h])
+            roi = tr.roi.shifted(*shift) if tr.roi is not None else landmarks.roi_from_box(tr.predicted_bbox(t), w, h)
+            # The network is not sure of everyone in every region (a close-up cut by the frame): where
+            # the landmarks' own region finds nobody, the region they were last found in is tried.
+            again = tr.roi_found.shifted(*shift) if tr.roi_found is not None and tr.roi_found != tr.roi else None
+            jobs.append((tr.id, roi, again))
+        min_flag = self.cfg["min_tracking"]
+        passes = [0] * len(jobs)
+
+        def run(k: int) -> list[Candidate]:
+            tid, roi, again = jobs[k]
+            c = self._roi_model.run(image, roi, f"track:{tid}")
+            passes[k] += 1
+            if (c is None or c.flag < min_flag) and again is not None:
+                c = self._roi_model.run(image, again, f"track:{tid}")
+                passes[k] += 1
+                if c is not None:
+                    c.roi = again  # stay with the region that works
+            return [c] if c is not None and c.flag >= min_flag else []
+
+        idx = range(len(jobs))
+        results = list(self._pool.map(run, idx)) if self._pool is not None and len(jobs) > 1 else list(map(run, idx))
+        return [c for r in results for c in r], sum(passes)
 
     def _mask_tracked(self, image: np.ndarray, cands: list[Candidate], t: float) -> np.ndarray:
         """A copy with every tracked person's box greyed out, so scans look only for newcomers."""

@@ -23,6 +23,7 @@ people overlap their landmarks mix, and the velocity from before carries each th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -67,9 +68,7 @@ def duplicate(a: np.ndarray, b: np.ndarray, aspect: float, max_joint_dist: float
     """
     scale = np.array([aspect, 1.0])
     size = max(body_size(a, aspect), body_size(b, aspect))
-    head_a, head_b = a[HEAD, :2].mean(axis=0), b[HEAD, :2].mean(axis=0)
-    shoulders = max(_shoulder_width(a, aspect), _shoulder_width(b, aspect), 0.02)
-    if np.linalg.norm((head_a - head_b) * scale) < 0.5 * shoulders:
+    if heads_coincide(a, b, aspect):
         return True
     seen = (a[BODY, 3] >= 0.5) & (b[BODY, 3] >= 0.5)
     joints = BODY[seen] if seen.sum() >= 3 else BODY
@@ -86,9 +85,30 @@ def merge_duplicates(cands: list[Candidate], aspect: float) -> list[Candidate]:
     kept: list[Candidate] = []
     # A person's own crop sees it whole; prefer those, then the higher score.
     for c in sorted(cands, key=lambda c: (not c.source.startswith("track"), -c.score)):
-        if not any(duplicate(c.landmarks, k.landmarks, aspect) for k in kept):
+        if not any(same_candidate(c, k, aspect) for k in kept):
             kept.append(c)
     return kept
+
+
+def same_candidate(a: Candidate, b: Candidate, aspect: float) -> bool:
+    """Two poses found in two different person-detector boxes are two people unless their heads
+    coincide: a person hidden behind another gets guessed hips and legs that lie on the one in front."""
+    if a.box is not None and b.box is not None and _iou(a.box, b.box) < 0.5:
+        return heads_coincide(a.landmarks, b.landmarks, aspect)
+    return duplicate(a.landmarks, b.landmarks, aspect)
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - ix * iy
+    return float(ix * iy / union) if union > 0 else 0.0
+
+
+def heads_coincide(a: np.ndarray, b: np.ndarray, aspect: float) -> bool:
+    scale = np.array([aspect, 1.0])
+    shoulders = max(_shoulder_width(a, aspect), _shoulder_width(b, aspect), 0.02)
+    return bool(np.linalg.norm((a[HEAD, :2].mean(axis=0) - b[HEAD, :2].mean(axis=0)) * scale) < 0.5 * shoulders)
 
 
 @dataclass(slots=True)
@@ -107,6 +127,8 @@ class Track:
     crop: Region | None = None  # where this person is being looked for (kept while they stay inside)
     look: np.ndarray | None = None  # running colour histogram of their chest
     confirmed: bool = False  # seen on `confirm_frames` frames in a row; only then a person with an id
+    roi: Any = None  # runtime.perception.landmarks.Roi where their last landmarks say to look next
+    roi_found: Any = None  # the Roi they were last found in (tried when `roi` finds nobody)
 
     def shift(self, t: float) -> np.ndarray:
         """How far the constant-velocity model moves the person from where last seen, by time t.
@@ -258,7 +280,7 @@ class Tracks:
         p = self.p
         filt = OneEuroFilter(p.min_cutoff, p.beta, p.d_cutoff, p.compensate_lag)
         tr = Track(self._next_id, c.landmarks.copy(), c.landmarks.copy(), t, c.score, filt, world=c.world,
-                   source=c.source, look=c.appearance, confirmed=confirmed)
+                   source=c.source, look=c.appearance, confirmed=confirmed, roi=c.roi, roi_found=c.found_in)
         filt(c.landmarks[:, :3], t)
         self._next_id += 1
         self.live.append(tr)
@@ -284,7 +306,8 @@ class Tracks:
                 tr.velocity = a * v + (1 - a) * tr.velocity
         tr.raw = c.landmarks.copy()
         tr.smooth = np.concatenate([tr.filt(c.landmarks[:, :3], t), c.landmarks[:, 3:4]], axis=1)
-        tr.t_seen, tr.score, tr.world, tr.source = t, c.score, c.world, c.source
+        tr.t_seen, tr.score, tr.world, tr.source, tr.roi = t, c.score, c.world, c.source, c.roi
+        tr.roi_found = c.found_in
         # Remember colours only from a clear view of this person alone: a half-hidden view, or one
         # overlapping somebody else, would teach the track the other person's clothes.
         if c.appearance is not None and (tr.look is None or c.coverage >= 0.5 and self._alone(tr, c, t)):

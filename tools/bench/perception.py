@@ -1,12 +1,14 @@
 """Perception benchmarks: `python -m runtime bench --only pose`.
 
 - pose_inference: time to perceive one 1280x720 frame with 1, 2 and 4 people who sway a little
-  (steady state: each tracked in their crop, one scan zone per frame), on one thread and with the
-  per-person crops on two threads. Goals: 1 person at 30 fps (33 ms), 4 people at 15 fps (67 ms).
+  (steady state: each followed by the shared landmark network, a person-detector pass every few
+  frames while there is room), on one thread and with the per-person passes on two threads.
+  Goals: 1 person at 30 fps (33 ms), 4 people at 15 fps (67 ms).
 - pose_latency: capture-to-result latency through the worker thread fed at 30 fps (newest frame
   wins), with the share of frames dropped.
-- pose_multi_person: people found on side-by-side composites of the real photos, whole frame versus
-  strips (a rate, reported as median = p95).
+- pose_multi_person: people found on side-by-side composites of the real photos: MediaPipe's own
+  detector on the whole frame, on strips, and the person detector (the default; a rate, reported as
+  median = p95). `python -m runtime eval people` measures the same on real photos of groups.
 - pose_crossing: of two people crossing paths (each ordered pair of the photos), how many keep
   both ids.
 """
@@ -101,11 +103,13 @@ def detection_rates() -> dict[str, tuple[int, int]]:
     sets = [*itertools.permutations(samples.PHOTOS, 2), *itertools.permutations(samples.PHOTOS, 3),
             ("astronaut",) * 4, ("grace_hopper", "astronaut", "camera", "astronaut")]
     totals = {}
-    for label, strips in (("whole_frame", [1]), ("strips", [1, 2, 3, 4])):
+    old = {"discovery": "strips", "crop_mode": "video"}  # MediaPipe's own detector, a landmarker per person
+    for label, cfg in (("whole_frame", {**old, "strips": [1]}), ("strips", {**old, "strips": [1, 2, 3, 4]}),
+                       ("detector", {})):
         found = present = 0
         for names in sets:
             comp = samples.side_by_side(names)
-            tracker = PoseTracker({"strips": strips, "spare_landmarkers": 0})
+            tracker = PoseTracker({**cfg, "spare_landmarkers": 0})
             people = tracker.process(CameraFrame(comp.image, 0.0, 0, "bench"), still=True).people
             tracker.stop()
             found += samples.slots_found(comp.spans, [float(p.landmarks[:11, 0].mean()) for p in people])
