@@ -25,9 +25,10 @@ BENCH_MODULES = (
     "tools.bench.sonification",
     "tools.bench.kiosk",
     "tools.bench.show",
+    "tools.bench.chaos",
 )
 # Benchmarks that take long (minutes) run only when asked for by --only.
-ON_REQUEST = {"soak", "show"}
+ON_REQUEST = {"soak", "show", "chaos"}
 
 
 def figure(name: str, what: str, samples: Iterable[float], unit: str = "ms") -> dict:
