@@ -170,6 +170,20 @@ def spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in WORD.finditer(text) if m.start() == 0 or not text[m.start() - 1].isalnum()]
 
 
+def strip_words(text: str) -> str:
+    """The text without its non-manual words (and the separator after each): the manual part."""
+    if "hnm_" not in text:
+        return text
+    out, pos = [], 0
+    for start, end in spans(text):
+        out.append(text[pos:start])
+        while end < len(text) and text[end] in " ,\t\r\n":
+            end += 1
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def from_words(text: str) -> list[NonManual]:
     """The `hnm_TIER=VALUE` words of a names or Unicode text; a word `hnm_...` without "=" is an error."""
     taken = spans(text)
