@@ -172,7 +172,7 @@ def _item_values(item: NonManual, u: float) -> dict[str, float]:
                  "ST": {}, "RD": {"shoulder_forward": 1.0}}
         return table[v]
     if tier == "nose":
-        return {"WR": {"nose": 1.0}, "TW": {"nose": max(0.0, math.sin(2 * math.pi * 3 * u))}, "WI": {}}[v]
+        return {"WB": {"nose": 1.0}, "TW": {"nose": max(0.0, math.sin(2 * math.pi * 3 * u))}, "WI": {}}[v]
     if tier == "mouthgesture":
         return _gesture(v)
     if tier == "mouthpicture":

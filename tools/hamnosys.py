@@ -30,7 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p_conv.add_argument("--gloss", default="", help="gloss for SiGML output")
     p_conv.set_defaults(func=_convert)
 
-    p_anim = sub.add_parser("animate", help="animate one sign and write .pose or .npz")
+    p_anim = sub.add_parser("animate", help="animate one sign (or a phrase: signs separated by ' ; ') "
+                            "and write .pose or .npz")
     p_anim.add_argument("text", nargs="?")
     p_anim.add_argument("--file", type=Path)
     p_anim.add_argument("--out", type=Path, required=True, help="FILE.pose or FILE.npz")
@@ -117,8 +118,21 @@ def _animate(args: argparse.Namespace) -> int:
     if args.out.suffix not in (".pose", ".npz"):
         print(f"--out must end in .pose or .npz, not {args.out.suffix!r}", file=sys.stderr)
         return 2
+    from signlang.animator import animate_phrase
+    from signlang.hamnosys import parse
+    from signlang.sign_list import split_line
+
+    line = split_line(text) if not text.lstrip().startswith("<") else None
     try:
-        animation = animate(text, fps=args.fps)
+        if line is not None and line.parts:  # a phrase
+            trees = []
+            for part in line.parts:
+                tree = parse(part.text)
+                tree.gloss = part.gloss or tree.gloss
+                trees.append(tree)
+            animation = animate_phrase(trees, fps=args.fps)
+        else:
+            animation = animate(text, fps=args.fps)
     except HamNoSysError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -51,7 +51,7 @@ TIERS: dict[str, dict[str, str] | None] = {
         "SR": "right narrowed", "SL": "left narrowed", "CB": "closed", "CR": "right closed", "CL": "left closed",
         "TB": "tightly shut", "TR": "right tightly shut", "TL": "left tightly shut", "BB": "blink",
     },
-    "nose": {"WR": "wrinkled", "TW": "twitching", "WI": "widened nostrils"},
+    "nose": {"WB": "wrinkled", "TW": "twitching", "WI": "widened nostrils"},
     "mouthgesture": None,  # checked by MOUTH_GESTURE below
     "mouthpicture": None,
     "extra": None,
