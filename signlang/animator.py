@@ -586,17 +586,17 @@ class _Builder:
         shoulders = {"right": np.array([-0.5, 0.0, 0.0]), "left": np.array([0.5, 0.0, 0.0])}
         face = _face(body)
         channels = np.tile(F.NEUTRAL, (n, 1))
-        details = np.tile(F.rest_detail(face), (n, 1, 1))
+        if self.timeline:
+            for i in range(n):
+                channels[i] = self.timeline.at(i / fps * speed)
+            r_off, l_off = F.shoulder_offsets(channels)
         for i in range(n):
             t = i / fps * speed
             frames[i, :17] = face
             at = shoulders
-            if self.timeline:
-                channels[i] = self.timeline.at(t)
-                details[i] = F.apply(frames[i], channels[i])  # moves the face and shoulder anchors
-                r_off, l_off = F.shoulder_offsets(channels[i])
-                at = {"right": shoulders["right"] + np.array([r_off[0], r_off[1], 0.0]),
-                      "left": shoulders["left"] + np.array([l_off[0], l_off[1], 0.0])}
+            if self.timeline:  # the arms start at the moved shoulders
+                at = {"right": shoulders["right"] + np.array([r_off[i, 0], r_off[i, 1], 0.0]),
+                      "left": shoulders["left"] + np.array([l_off[i, 0], l_off[i, 1], 0.0])}
             for hand in HANDS:
                 fingers, ext, palm, wrist = self.hand_at(hand, t)
                 pts = hand_world(fingers, ext, palm, wrist, hand, self.hand_scale)
@@ -610,6 +610,10 @@ class _Builder:
                 frames[i, start : start + 21] = pts[:, :2] + shift
                 frames[i, R_ELBOW if hand == "right" else L_ELBOW] = elbow
                 frames[i, R_WRIST if hand == "right" else L_WRIST] = reached
+        if self.timeline:  # the face anchors and shoulders move with the non-manual channels
+            details = F.apply_all(frames, channels)
+        else:
+            details = np.tile(F.rest_detail(face), (n, 1, 1))
         self.channels, self.details = channels, details
         return frames
 

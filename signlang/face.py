@@ -19,6 +19,7 @@ item ramps in and out; a nod (NO) or shake (SH) makes one full cycle per repetit
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 
@@ -110,7 +111,8 @@ _ROUND_VOWELS = set("oOuU")
 _CLOSED = set("pbmPBM")
 
 
-def _picture_targets(picture: str) -> list[tuple[float, float]]:
+@functools.lru_cache(maxsize=256)
+def _picture_targets(picture: str) -> tuple[tuple[float, float], ...]:
     """(mouth_open, mouth_wide) for each sound of a SAMPA mouth picture."""
     out = []
     for ch in picture:
@@ -124,7 +126,7 @@ def _picture_targets(picture: str) -> list[tuple[float, float]]:
             out.append((0.0, 0.0))
         elif ch.isalpha():
             out.append((0.25, 0.0))
-    return out or [(0.4, 0.0)]
+    return tuple(out) or ((0.4, 0.0),)
 
 
 def _item_values(item: NonManual, u: float) -> dict[str, float]:
@@ -227,86 +229,98 @@ class Timeline:
 
 
 def shoulder_offsets(ch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(right, left) shoulder displacement (x, y) for the arms' IK."""
-    fwd = 0.03 * ch[CH["shoulder_forward"]]
-    tilt = ch[CH["body_tilt"]]
-    turn = ch[CH["body_turn"]]
-    narrow = 0.25 * (1 - math.cos(turn))  # a turned body shows narrower shoulders
-    lean_x = 1.4 * math.sin(tilt)  # the torso pivots at the hips, 1.4 shoulder widths down
-    right = np.array([fwd + narrow + lean_x, -ch[CH["shoulder_right"]] - 0.5 * math.sin(tilt)], np.float32)
-    left = np.array([-fwd - narrow + lean_x, -ch[CH["shoulder_left"]] + 0.5 * math.sin(tilt)], np.float32)
-    return right, left
+    """(right, left) shoulder displacement (x, y) for the arms' IK: (2,) each for channels (C,), or
+    (T, 2) each for (T, C)."""
+    c = np.atleast_2d(ch)
+    fwd = 0.03 * c[:, CH["shoulder_forward"]]
+    tilt = np.sin(c[:, CH["body_tilt"]])
+    narrow = 0.25 * (1 - np.cos(c[:, CH["body_turn"]]))  # a turned body shows narrower shoulders
+    lean_x = 1.4 * tilt  # the torso pivots at the hips, 1.4 shoulder widths down
+    right = np.stack([fwd + narrow + lean_x, -c[:, CH["shoulder_right"]] - 0.5 * tilt], axis=1)
+    left = np.stack([-fwd - narrow + lean_x, -c[:, CH["shoulder_left"]] + 0.5 * tilt], axis=1)
+    right, left = right.astype(np.float32), left.astype(np.float32)
+    return (right[0], left[0]) if ch.ndim == 1 else (right, left)
+
+
+_HEAD_POINTS = [FOREHEAD, R_EYE, L_EYE, NOSE, MOUTH_R, MOUTH_L, CHIN, R_EAR, L_EAR, HEAD]
+_DEPTH = np.concatenate([np.array([DEPTH[p] for p in _HEAD_POINTS], np.float32), DETAIL_DEPTH])
 
 
 def apply(frame: np.ndarray, ch: np.ndarray) -> np.ndarray:
-    """Move the body and face anchors of one frame (K, 2) in place by the channels; return the face
-    detail landmarks (10, 2)."""
-    detail = rest_detail(frame)
-    right, left = shoulder_offsets(ch)
-    frame[R_SHOULDER] += right
-    frame[L_SHOULDER] += left
-    # Eyebrows, lids, lips and cheeks in the head's own frame (before the head turns).
-    brow_r, brow_l, furrow = ch[CH["brow_right"]], ch[CH["brow_left"]], ch[CH["brow_furrow"]]
-    detail[0] += (BROW_FURROW_IN * furrow, -BROW_RAISE * brow_r)  # the right inner end: towards +x
-    detail[1] += (0.0, -BROW_RAISE * brow_r * 0.85)
-    detail[2] += (-BROW_FURROW_IN * furrow, -BROW_RAISE * brow_l)
-    detail[3] += (0.0, -BROW_RAISE * brow_l * 0.85)
-    if furrow:
-        detail[0, 1] += 0.006 * furrow
-        detail[2, 1] += 0.006 * furrow
-    mouth_open = max(0.0, float(ch[CH["mouth_open"]]))
-    wide = float(ch[CH["mouth_wide"]])
-    detail[5, 1] += MOUTH_OPEN * mouth_open
-    detail[4, 1] -= 0.1 * MOUTH_OPEN * mouth_open
-    frame[MOUTH_R, 0] -= 0.02 * wide
-    frame[MOUTH_L, 0] += 0.02 * wide
-    for k in (MOUTH_R, MOUTH_L):
-        frame[k, 1] += 0.5 * MOUTH_OPEN * mouth_open
-    detail[6, 1] = frame[R_EYE, 1] - LID_OPEN * ch[CH["lid_right"]]
-    detail[7, 1] = frame[L_EYE, 1] - LID_OPEN * ch[CH["lid_left"]]
-    detail[8, 0] -= 0.025 * ch[CH["cheek_right"]]
-    detail[9, 0] += 0.025 * ch[CH["cheek_left"]]
-    frame[NOSE, 1] -= 0.008 * ch[CH["nose"]]
-    # The head: push, nod, turn, tilt, then the body's tilt and lean carry it.
-    points = [FOREHEAD, R_EYE, L_EYE, NOSE, MOUTH_R, MOUTH_L, CHIN, R_EAR, L_EAR, HEAD]
-    pivot = np.array([0.0, frame[CHIN, 1] + 0.08], np.float32)  # the top of the neck
-    pts = np.concatenate([frame[points], detail])
-    depth = np.concatenate([np.array([DEPTH[p] for p in points], np.float32), DETAIL_DEPTH])
-    yaw, pitch, roll = float(ch[CH["head_yaw"]]), float(ch[CH["head_pitch"]]), float(ch[CH["head_roll"]])
-    push = float(ch[CH["head_push"]])
-    rel = pts - pivot
-    rel *= 1.0 + push
-    if yaw:
-        rel[:, 0] = rel[:, 0] * math.cos(yaw) + depth * math.sin(yaw)
-    if pitch:
-        rel[:, 1] = rel[:, 1] * math.cos(pitch) + depth * math.sin(pitch)
-    lean = float(ch[CH["body_lean"]])
-    tilt = float(ch[CH["body_tilt"]]) + roll
-    if tilt:
-        c, s = math.cos(tilt), math.sin(tilt)
-        x, y = rel[:, 0].copy(), rel[:, 1].copy()
-        rel[:, 0] = x * c - y * s
-        rel[:, 1] = x * s + y * c
-    body_shift = np.array([1.6 * math.sin(float(ch[CH["body_tilt"]])), 0.04 * lean], np.float32)
-    pts = rel + pivot + body_shift
-    frame[points] = pts[: len(points)]
-    frame[NECK] += body_shift * 0.5
-    detail = pts[len(points):]
-    # Gaze: nothing to move in the skeleton; the scene draws the pupils from the channels.
+    """Move the body and face anchors of one frame (K, 2) in place by the channels (C,); return the
+    face detail landmarks (10, 2)."""
+    frames = frame[None].copy()
+    detail = apply_all(frames, ch[None])[0]
+    frame[:] = frames[0]
     return detail
 
 
-def rest_detail(frame: np.ndarray) -> np.ndarray:
-    """The face detail landmarks of a still face, from its anchors."""
-    d = np.zeros((len(FACE_DETAIL), 2), np.float32)
+def apply_all(frames: np.ndarray, ch: np.ndarray) -> np.ndarray:
+    """Move the body and face anchors of frames (T, K, 2) in place by the channels (T, C); return the
+    face detail landmarks (T, 10, 2)."""
+    c = ch.astype(np.float32)
+    detail = rest_details(frames)
+    right, left = shoulder_offsets(c)
+    frames[:, R_SHOULDER] += right
+    frames[:, L_SHOULDER] += left
+    # Eyebrows, lids, lips and cheeks in the head's own frame (before the head turns).
+    brow_r, brow_l, furrow = c[:, CH["brow_right"]], c[:, CH["brow_left"]], c[:, CH["brow_furrow"]]
+    detail[:, 0, 0] += BROW_FURROW_IN * furrow  # the right inner end: towards +x
+    detail[:, 0, 1] += -BROW_RAISE * brow_r + 0.006 * furrow
+    detail[:, 1, 1] += -BROW_RAISE * brow_r * 0.85
+    detail[:, 2, 0] -= BROW_FURROW_IN * furrow
+    detail[:, 2, 1] += -BROW_RAISE * brow_l + 0.006 * furrow
+    detail[:, 3, 1] += -BROW_RAISE * brow_l * 0.85
+    mouth_open = np.maximum(0.0, c[:, CH["mouth_open"]])
+    wide = c[:, CH["mouth_wide"]]
+    detail[:, 5, 1] += MOUTH_OPEN * mouth_open
+    detail[:, 4, 1] -= 0.1 * MOUTH_OPEN * mouth_open
+    frames[:, MOUTH_R, 0] -= 0.02 * wide
+    frames[:, MOUTH_L, 0] += 0.02 * wide
+    frames[:, MOUTH_R, 1] += 0.5 * MOUTH_OPEN * mouth_open
+    frames[:, MOUTH_L, 1] += 0.5 * MOUTH_OPEN * mouth_open
+    detail[:, 6, 1] = frames[:, R_EYE, 1] - LID_OPEN * c[:, CH["lid_right"]]
+    detail[:, 7, 1] = frames[:, L_EYE, 1] - LID_OPEN * c[:, CH["lid_left"]]
+    detail[:, 8, 0] -= 0.025 * c[:, CH["cheek_right"]]
+    detail[:, 9, 0] += 0.025 * c[:, CH["cheek_left"]]
+    frames[:, NOSE, 1] -= 0.008 * c[:, CH["nose"]]
+    # The head: push, nod, turn, tilt about the top of the neck, then the body's tilt and lean carry it.
+    n = len(_HEAD_POINTS)
+    pivot = np.zeros((len(frames), 1, 2), np.float32)
+    pivot[:, 0, 1] = frames[:, CHIN, 1] + 0.08
+    rel = np.concatenate([frames[:, _HEAD_POINTS], detail], axis=1) - pivot
+    rel *= (1.0 + c[:, CH["head_push"]])[:, None, None]
+    yaw, pitch = c[:, CH["head_yaw"], None], c[:, CH["head_pitch"], None]
+    x = rel[:, :, 0] * np.cos(yaw) + _DEPTH * np.sin(yaw)
+    y = rel[:, :, 1] * np.cos(pitch) + _DEPTH * np.sin(pitch)
+    tilt = c[:, CH["body_tilt"], None] + c[:, CH["head_roll"], None]
+    cos_t, sin_t = np.cos(tilt), np.sin(tilt)
+    rel[:, :, 0] = x * cos_t - y * sin_t
+    rel[:, :, 1] = x * sin_t + y * cos_t
+    shift = np.stack([1.6 * np.sin(c[:, CH["body_tilt"]]), 0.04 * c[:, CH["body_lean"]]], axis=1)[:, None, :]
+    pts = rel + pivot + shift
+    frames[:, _HEAD_POINTS] = pts[:, :n]
+    frames[:, NECK] += shift[:, 0] * 0.5
+    # Gaze: nothing to move in the skeleton; the scene draws the pupils from the channels.
+    return pts[:, n:].astype(np.float32)
+
+
+def rest_details(frames: np.ndarray) -> np.ndarray:
+    """rest_detail of each frame (T, K, 2) -> (T, 10, 2)."""
+    d = np.zeros((len(frames), len(FACE_DETAIL), 2), np.float32)
     for k, (eye, toward_mid) in enumerate(((R_EYE, 1.0), (L_EYE, -1.0))):
-        e = frame[eye]
-        d[2 * k] = e + (0.035 * toward_mid, -0.05)
-        d[2 * k + 1] = e + (-0.035 * toward_mid, -0.058)
-        d[6 + k] = e + (0.0, -LID_OPEN)
-        d[8 + k] = e + (-0.06 * toward_mid, 0.1)
-    mouth = (frame[MOUTH_R] + frame[MOUTH_L]) / 2
-    d[4] = mouth + (0.0, -0.008)
-    d[5] = mouth + (0.0, 0.008)
+        e = frames[:, eye]
+        d[:, 2 * k] = e + (0.035 * toward_mid, -0.05)
+        d[:, 2 * k + 1] = e + (-0.035 * toward_mid, -0.058)
+        d[:, 6 + k] = e + (0.0, -LID_OPEN)
+        d[:, 8 + k] = e + (-0.06 * toward_mid, 0.1)
+    mouth = (frames[:, MOUTH_R] + frames[:, MOUTH_L]) / 2
+    d[:, 4] = mouth + (0.0, -0.008)
+    d[:, 5] = mouth + (0.0, 0.008)
     return d
+
+
+def rest_detail(frame: np.ndarray) -> np.ndarray:
+    """The face detail landmarks of a still face (10, 2), from its anchors (K, 2)."""
+    return rest_details(frame[None])[0]
 
