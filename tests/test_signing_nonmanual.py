@@ -188,3 +188,13 @@ def test_nonmanual_items_of_a_phrase_follow_their_signs():
     yaw = phrase.nonmanual[:, CH["head_yaw"]]
     assert brow[:start_b].max() == pytest.approx(1.0) and brow[start_b + 5:].max() < 0.05
     assert np.abs(yaw[:start_b]).max() == 0.0 and np.abs(yaw[start_b:]).max() > 0.3
+
+
+@pytest.mark.parametrize("text", [
+    "hnm_head=SH,\ue001\ue020\ue03c", "hnm_head=SH \ue001\ue020\ue03c", "\ue001\ue020\ue03c hnm_head=SH",
+    "hnm_head=SH hamflathand hamextfingeru hampalmd", "hamflathand,hamextfingeru,hampalmd,hnm_head=\"SH\"",
+])
+def test_nonmanual_words_sit_anywhere_with_their_separators(text):
+    tree = parse(text)
+    assert tree.symbols == ["hamflathand", "hamextfingeru", "hampalmd"]
+    assert [(n.tier, n.value) for n in tree.nonmanual] == [("head", "SH")]

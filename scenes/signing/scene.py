@@ -449,9 +449,8 @@ class SigningScene(Scene):
         face = self.face * scale + (px[NECK] - self.pose[NECK] * scale)
         ch = self.channels
 
-        def cap(a: np.ndarray, b: np.ndarray, r: float, color: tuple[float, ...], rb: float | None = None) -> None:
-            rows.append([float(a[0]), float(a[1]), float(b[0]), float(b[1]), r * scale,
-                         (r if rb is None else rb) * scale, *color, 1.0])
+        def cap(a: np.ndarray, b: np.ndarray, r: float, color: tuple[float, ...]) -> None:
+            rows.append([float(a[0]), float(a[1]), float(b[0]), float(b[1]), r * scale, r * scale, *color, 1.0])
 
         moved = float(np.abs(self.pose[[R_SHOULDER, L_SHOULDER]] - self.rest[[R_SHOULDER, L_SHOULDER]]).max())
         if moved > 1e-3:  # raised or tilted shoulders: the shirt's shoulder line over the backdrop's

@@ -61,9 +61,16 @@ def tokenize(text: str, form: str | None = None) -> list[Token]:
 
 
 def _skipped(text: str) -> set[int]:
-    """Character offsets of the non-manual words (hnm_TIER=VALUE) and the white space after each."""
+    """Character offsets of the non-manual words (hnm_TIER=VALUE) and the separators around each (white
+    space, one comma after it)."""
     out: set[int] = set()
     for start, end in nonmanual.spans(text):
+        while start > 0 and text[start - 1] in " \t\r\n":  # the space before it separates too
+            start -= 1
+        while end < len(text) and text[end] in " \t\r\n":
+            end += 1
+        if end < len(text) and text[end] == ",":  # one separating comma (not hamcomma)
+            end += 1
         while end < len(text) and text[end] in " \t\r\n":
             end += 1
         out.update(range(start, end))
