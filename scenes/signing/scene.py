@@ -449,8 +449,8 @@ class SigningScene(Scene):
         face = self.face * scale + (px[NECK] - self.pose[NECK] * scale)
         ch = self.channels
 
-        def cap(a: np.ndarray, b: np.ndarray, r: float, color: tuple[float, ...]) -> None:
-            rows.append([float(a[0]), float(a[1]), float(b[0]), float(b[1]), r * scale, r * scale, *color, 1.0])
+        def cap(a: np.ndarray, b: np.ndarray, r: float, color: tuple[float, ...], alpha: float = 1.0) -> None:
+            rows.append([float(a[0]), float(a[1]), float(b[0]), float(b[1]), r * scale, r * scale, *color, alpha])
 
         moved = float(np.abs(self.pose[[R_SHOULDER, L_SHOULDER]] - self.rest[[R_SHOULDER, L_SHOULDER]]).max())
         if moved > 1e-3:  # raised or tilted shoulders: the shirt's shoulder line over the backdrop's
@@ -468,8 +468,8 @@ class SigningScene(Scene):
         cap(centre - up * half, centre + up * half, 0.205, SKIN)
         for k, name in ((8, "cheek_right"), (9, "cheek_left")):  # puffed cheeks bulge out
             puff = float(ch[CH[name]])
-            if puff > 0.05:
-                cap(face[k], face[k], 0.05 * puff, SKIN)
+            if puff > 0.1:  # fades in, so a small puff is no dot
+                cap(face[k], face[k], 0.05, SKIN, min(1.0, (puff - 0.1) / 0.6))
         fringe = px[FOREHEAD] + up * 0.03 * scale
         cap(fringe - side * 0.12 * scale, fringe + side * 0.12 * scale, 0.06, HAIR)
         cap(face[0], face[1], 0.009, tuple(c * 0.9 for c in HAIR))  # eyebrows
