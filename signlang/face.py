@@ -67,6 +67,8 @@ SHAKE = 0.38  # radians of one head shake
 TURN = 0.42
 TILT = 0.22
 RAMP = 0.2  # seconds to reach an item's full extent
+GAZE_HEAD_YAW = 0.3  # head LI: radians of head turn per unit of gaze
+GAZE_HEAD_PITCH = 0.2
 
 # Depth of each face anchor in front of the head's vertical axis (shoulder widths): how far it swings
 # sideways when the head turns and up/down when it nods.
@@ -212,11 +214,14 @@ class Timeline:
 
     def at(self, t: float) -> np.ndarray:
         out = NEUTRAL.copy()
+        linked = 0.0  # head LI: the head follows the eye gaze
         for t0, t1, item in self.slots:
             if not t0 < t < t1:
                 continue
             u = (t - t0) / (t1 - t0)
             ramp = _smooth(min((t - t0) / RAMP, (t1 - t) / RAMP, 1.0))
+            if item.tier == "head" and item.value == "LI":
+                linked = max(linked, ramp)
             for name, value in _item_values(item, u).items():
                 k = CH[name]
                 if name in ("lid_right", "lid_left"):
@@ -225,6 +230,9 @@ class Timeline:
                     out[k] += value * min(1.0, ramp * 2.0)  # cycles start and end at zero by themselves
                 else:
                     out[k] += value * ramp
+        if linked:
+            out[CH["head_yaw"]] += GAZE_HEAD_YAW * out[CH["gaze_x"]] * linked
+            out[CH["head_pitch"]] += GAZE_HEAD_PITCH * out[CH["gaze_y"]] * linked
         return out
 
 

@@ -198,3 +198,10 @@ def test_nonmanual_words_sit_anywhere_with_their_separators(text):
     tree = parse(text)
     assert tree.symbols == ["hamflathand", "hamextfingeru", "hampalmd"]
     assert [(n.tier, n.value) for n in tree.nonmanual] == [("head", "SH")]
+
+
+def test_eye_gaze_moves_and_a_linked_head_follows_it():
+    gaze = animate(sigml('<hnm_eyegaze tag="LE"/>')).nonmanual
+    assert gaze[:, CH["gaze_x"]].max() == pytest.approx(1.0) and np.abs(gaze[:, CH["head_yaw"]]).max() == 0.0
+    linked = animate(sigml('<hnm_eyegaze tag="LE"/><hnm_head tag="LI"/>')).nonmanual
+    assert linked[:, CH["head_yaw"]].max() == pytest.approx(0.3, abs=1e-3)
