@@ -366,7 +366,7 @@ class SigningScene(Scene):
         elapsed = self.t - playing.t_start
         current = playing.gloss
         for t0, gloss in playing.animation.glosses:
-            if elapsed >= t0 / float(self.values["speed"]) and gloss:
+            if elapsed >= t0 and gloss:  # glosses are in playing time (speed applied)
                 current = gloss
         return current
 
