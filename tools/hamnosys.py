@@ -97,13 +97,16 @@ def _convert(args: argparse.Namespace) -> int:
     except HamNoSysError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    from signlang.hamnosys.nonmanual import to_words
+
     names = sign.symbols  # all of them, compounds joined with hamplus included
+    words = to_words(sign.nonmanual)  # the non-manual items as hnm_TIER=VALUE words
     if args.to == "unicode":
-        print(to_unicode(names))
+        print(" ".join([*words, to_unicode(names)]))
     elif args.to == "names":
-        print(to_names(names))
+        print(to_names([*words, *names]))
     else:
-        print(to_sigml(names, args.gloss or sign.gloss))
+        print(to_sigml(names, args.gloss or sign.gloss, sign.nonmanual))
     return 0
 
 
