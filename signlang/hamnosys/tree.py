@@ -168,7 +168,8 @@ class Repetition(Node):
 class NonManual(Node):
     """One item of a non-manual tier: SiGML `<hnm_head tag="SH"/>`, `<hnm_mouthpicture picture="pa"/>`,
     or `hnm_head=SH` in the names and Unicode forms. Consecutive equal items of a tier are repetitions
-    (three `hnm_head SH` items: three shakes). span: the item's index among the non-manual items."""
+    (three `hnm_head SH` items: three shakes). span: where the items were (indices of the SiGML
+    elements, or of the words in the names and Unicode forms)."""
 
     tier: str  # shoulder, body, head, eyegaze, eyebrows, eyelids, nose, mouthgesture, mouthpicture, extra
     value: str  # the tag ("SH", "RB", "C01") or, for mouthpicture, the SAMPA picture
