@@ -5,7 +5,12 @@ segments with paths (straight, arc, wavy, zigzag, circle, spiral) and wrist moti
 twisting, finger play). A sign starts and ends at the rest pose. Each frame the hands are built in 3D,
 the arms reach the wrists by two-link IK, and everything is projected onto the image plane.
 
-Public API: animate(sign, fps=25, body=None, speed=1, amplitude=1, seed=None) -> Animation.
+Non-manual items (face, head, shoulders, body) become channels over the sign (face.py) that move the
+face anchors and the shoulders, plus face detail landmarks (eyebrows, lips, lids, cheeks). A phrase is
+several signs with co-articulation: the hands go from one sign to the next without returning to rest.
+
+Public API: animate(sign, fps=25, body=None, speed=1, amplitude=1, seed=None) -> Animation,
+animate_phrase(signs, ...) -> Animation.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from signlang import face as F
 from signlang import locations as L
 from signlang.hamnosys import parse
 from signlang.hamnosys.tree import (
@@ -73,6 +79,11 @@ T_CIRCLE = 0.8
 T_WRIST = 0.7
 T_REPLACE = 0.35
 T_NOMOTION = 0.4
+T_HOLD_PHRASE = 0.08  # the end of one sign of a phrase held before the hands travel to the next
+T_TRANSITION_MIN = 0.22  # the shortest travel between two signs of a phrase
+T_TRANSITION_PER_WIDTH = 0.45  # and its growth per shoulder width the hands travel (capped at T_FROM_REST)
+PUNCTUATION_PAUSE = {"hamcomma": 0.25, "hamfullstop": 0.45, "hamquery": 0.45, "hamexclaim": 0.45,
+                     "hamspace": 0.15}
 MANNER_TIME = {"hamfast": 0.6, "hamslow": 1.6, "hamtense": 1.3, "hamhalt": 0.8, "hamrest": 1.2}
 SIZE = {"hamsmallmod": 0.55, "hamlargemod": 1.7}
 MOVE_LENGTH = 0.32  # a plain straight movement, shoulder widths
@@ -88,6 +99,9 @@ class Animation:
     fps: float
     joint_names: list[str] = field(default_factory=lambda: list(JOINTS))
     gloss: str = ""
+    nonmanual: np.ndarray | None = None  # (T, C) float32 non-manual channels (face.NONMANUAL_CHANNELS)
+    face: np.ndarray | None = None  # (T, 10, 2) float32 eyebrows, lips, lids, cheeks (face.FACE_DETAIL)
+    glosses: list[tuple[float, str]] = field(default_factory=list)  # phrase: (start seconds, gloss) per sign
 
     @property
     def duration(self) -> float:
@@ -204,6 +218,8 @@ class _Builder:
         self.alternating = bool(sign.symmetry and "hamalternatingmotion" in sign.symmetry.modifiers)
         self.mirror_moves = bool(sign.symmetry and sign.symmetry.operator == "hamsymmlr")
         self.main = "left" if sign.nondominant else "right"
+        self.timeline = F.Timeline()
+        self.starts: list[tuple[float, str]] = []  # when each sign of a phrase begins
         self.active: tuple[str, ...] = (self.main,)
         if self.symmetric or isinstance(sign.hands, SplitHands) or isinstance(sign.location, SplitLocation):
             self.active = HANDS
@@ -302,29 +318,68 @@ class _Builder:
         return start + duration
 
     # the sign ---------------------------------------------------------------------------------
-    def build(self) -> None:
+    def build(self, following: list[Sign] | tuple[Sign, ...] = ()) -> None:
+        """The sign from rest, then (a phrase) each following sign straight from where the hands are,
+        then back to rest."""
         sign = self.sign
+        start = self.t
+        self.starts.append((start, sign.gloss))
         initial = self.initial_keys(sign)
         for hand, key in initial.items():
             self.go(hand, key, T_FROM_REST)
         self.t += T_FROM_REST + T_HOLD_START
         self.run(sign.actions, self.active)
-        for nxt in sign.then:  # compound: the next sign straight after, without going to rest
-            sub = _Builder(nxt, self.body, self.amp, self.rng)
-            sub.key = dict(self.key)
-            sub.t = self.t
-            sub.segments = self.segments
-            sub.active = tuple(dict.fromkeys((*sub.active, *self.active)))
-            for hand, key in sub.initial_keys(nxt).items():
-                sub.go(hand, key, T_REPLACE * 1.5)
-            sub.t += T_REPLACE * 1.5 + T_HOLD_START
-            sub.run(nxt.actions, sub.active)
-            self.t, self.key = sub.t, sub.key
+        self.compounds(self, sign)
+        self.timeline.add(start + T_FROM_REST * 0.3, self.t + T_HOLD_END, sign.nonmanual)
+        builder = self
+        for nxt in following:
+            builder = self.next_sign(builder, nxt)
+        self.t, self.key, self.active = builder.t, builder.key, builder.active
         self.t += T_HOLD_END
         for hand in HANDS:
             if self.key[hand] is not self.rest[hand]:
                 self.go(hand, self.rest[hand], T_TO_REST)
         self.t += T_TO_REST
+
+    def compounds(self, builder: _Builder, sign: Sign) -> None:
+        """Signs joined with hamplus: each straight after the other, without going to rest."""
+        for nxt in sign.then:
+            sub = _Builder(nxt, builder.body, builder.amp, builder.rng)
+            sub.key = dict(builder.key)
+            sub.t = builder.t
+            sub.segments = builder.segments
+            sub.active = tuple(dict.fromkeys((*sub.active, *builder.active)))
+            for hand, key in sub.initial_keys(nxt).items():
+                sub.go(hand, key, T_REPLACE * 1.5)
+            sub.t += T_REPLACE * 1.5 + T_HOLD_START
+            sub.run(nxt.actions, sub.active)
+            builder.t, builder.key = sub.t, sub.key
+
+    def next_sign(self, prev: _Builder, nxt: Sign) -> _Builder:
+        """Co-articulation: the hands travel from the end of the previous sign to the start of the next
+        (no rest between). The pause comes from the previous sign's punctuation, the transition time from
+        the distance the hands travel; a hand the next sign does not use goes down to rest meanwhile."""
+        pause = max((PUNCTUATION_PAUSE.get(p, 0.0) for p in prev.sign.punctuation), default=0.0)
+        sub = _Builder(nxt, self.body, self.amp, self.rng)
+        sub.rest = self.rest
+        sub.segments = self.segments
+        sub.key = dict(prev.key)
+        sub.t = prev.t + T_HOLD_PHRASE + pause
+        start = sub.t
+        self.starts.append((start, nxt.gloss))
+        keys = sub.initial_keys(nxt)
+        travel = max((float(np.linalg.norm(keys[h].wrist - prev.key[h].wrist)) for h in keys), default=0.0)
+        duration = min(T_FROM_REST, T_TRANSITION_MIN + T_TRANSITION_PER_WIDTH * travel)
+        for hand, key in keys.items():
+            sub.go(hand, key, duration)
+        for hand in HANDS:
+            if hand not in keys and sub.key[hand] is not self.rest[hand]:
+                sub.go(hand, self.rest[hand], T_TO_REST)
+        sub.t += duration + T_HOLD_START
+        sub.run(nxt.actions, sub.active)
+        self.compounds(sub, nxt)
+        self.timeline.add(start, sub.t + T_HOLD_END, nxt.nonmanual)
+        return sub
 
     def initial_keys(self, sign: Sign) -> dict[str, HandKey]:
         hands, loc = sign.hands, sign.location
@@ -530,15 +585,24 @@ class _Builder:
         body = self.body
         shoulders = {"right": np.array([-0.5, 0.0, 0.0]), "left": np.array([0.5, 0.0, 0.0])}
         face = _face(body)
+        channels = np.tile(F.NEUTRAL, (n, 1))
+        if self.timeline:
+            for i in range(n):
+                channels[i] = self.timeline.at(i / fps * speed)
+            r_off, l_off = F.shoulder_offsets(channels)
         for i in range(n):
             t = i / fps * speed
             frames[i, :17] = face
+            at = shoulders
+            if self.timeline:  # the arms start at the moved shoulders
+                at = {"right": shoulders["right"] + np.array([r_off[i, 0], r_off[i, 1], 0.0]),
+                      "left": shoulders["left"] + np.array([l_off[i, 0], l_off[i, 1], 0.0])}
             for hand in HANDS:
                 fingers, ext, palm, wrist = self.hand_at(hand, t)
                 pts = hand_world(fingers, ext, palm, wrist, hand, self.hand_scale)
                 # Seen from the centre, each hand shows a little of its inner side: depth leans x.
                 pts[:, 0] += (pts[:, 2] - wrist[2]) * HAND_VIEW_LEAN * -L.side_sign(hand)
-                elbow3, reached3 = two_link(shoulders[hand], wrist, body.upper_arm, body.forearm,
+                elbow3, reached3 = two_link(at[hand], wrist, body.upper_arm, body.forearm,
                                             outward=L.side_sign(hand))
                 elbow, reached = elbow3[:2], reached3[:2]
                 shift = reached - wrist[:2]  # out of reach: the hand follows the wrist
@@ -546,6 +610,11 @@ class _Builder:
                 frames[i, start : start + 21] = pts[:, :2] + shift
                 frames[i, R_ELBOW if hand == "right" else L_ELBOW] = elbow
                 frames[i, R_WRIST if hand == "right" else L_WRIST] = reached
+        if self.timeline:  # the face anchors and shoulders move with the non-manual channels
+            details = F.apply_all(frames, channels)
+        else:
+            details = np.tile(F.rest_detail(face), (n, 1, 1))
+        self.channels, self.details = channels, details
         return frames
 
     def hand_at(self, hand: str, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -737,7 +806,24 @@ def animate(
     Raises HamNoSysError for text that does not parse. seed adds a little natural variation in timing
     and size (None: none, fully deterministic).
     """
-    tree = parse(sign) if isinstance(sign, str) else sign
+    return animate_phrase([sign], fps=fps, body=body, speed=speed, amplitude=amplitude, seed=seed)
+
+
+def animate_phrase(
+    signs: list[str | Sign] | tuple[str | Sign, ...],
+    *,
+    fps: float = 25.0,
+    body: BodyProportions | None = None,
+    speed: float = 1.0,
+    amplitude: float = 1.0,
+    seed: int | None = None,
+) -> Animation:
+    """Landmarks for a phrase: the signs one after the other, from rest to rest, the hands travelling
+    from the end of each sign to the start of the next (co-articulation). Animation.glosses says when
+    each sign begins; the gloss is the signs' glosses joined by spaces."""
+    trees = [parse(s) if isinstance(s, str) else s for s in signs]
+    if not trees:
+        raise ValueError("a phrase needs at least one sign")
     if fps <= 0 or speed <= 0:
         raise ValueError(f"fps and speed must be positive, got fps={fps}, speed={speed}")
     rng = np.random.default_rng(seed)
@@ -746,10 +832,12 @@ def animate(
     if seed is not None:
         amp *= float(rng.uniform(0.9, 1.1))
         spd *= float(rng.uniform(0.9, 1.1))
-    builder = _Builder(tree, body or BodyProportions(), amp, rng)
-    builder.build()
+    builder = _Builder(trees[0], body or BodyProportions(), amp, rng)
+    builder.build(trees[1:])
     frames = builder.sample(fps, spd)
-    return Animation(frames, float(fps), list(JOINTS), tree.gloss)
+    gloss = trees[0].gloss if len(trees) == 1 else " ".join(t.gloss for t in trees if t.gloss)
+    return Animation(frames, float(fps), list(JOINTS), gloss, builder.channels, builder.details,
+                     [(t0 / spd, g) for t0, g in builder.starts])
 
 
 def rest_frame(body: BodyProportions | None = None) -> np.ndarray:

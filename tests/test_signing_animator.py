@@ -172,7 +172,7 @@ def test_export_npz_and_pose_round_trip(tmp_path):
 
     pose = Pose.read((tmp_path / "a.pose").read_bytes())
     names = [c.name for c in pose.header.components]
-    assert names == ["SALA_UPPER_BODY", "RIGHT_HAND_LANDMARKS", "LEFT_HAND_LANDMARKS"]
+    assert names == ["SALA_UPPER_BODY", "RIGHT_HAND_LANDMARKS", "LEFT_HAND_LANDMARKS", "SALA_FACE"]
     with pytest.raises(ValueError, match="allowed"):
         save(anim, tmp_path / "a.csv")
 

@@ -243,3 +243,79 @@ def test_a_missing_learned_model_falls_back_to_procedural(scene, tmp_path):
     assert scene.queue[-1].future.result(timeout=30).frames.shape[1] == 59
     assert scene.values["motion"] == "procedural"
     assert any("gone.onnx" in message for _, message in scene.errors)
+
+
+PHRASE = ["A: hamflathand,hamextfingeru,hampalml,hamchin,hamtouch",
+          "B: hamfist,hamextfingero,hampalmd,hamchest,hammover",
+          "C: hamfinger2,hamextfingeru,hampalml,hamforehead"]
+
+
+def test_osc_sign_phrase_is_one_animation_that_goes_through_each_sign(scene):
+    from runtime.osc.control import InvalidControl, validate
+
+    assert validate("/sign/phrase", tuple(PHRASE)) == ("/sign/phrase", tuple(PHRASE))
+    with pytest.raises(InvalidControl):
+        validate("/sign/phrase", ())
+    with pytest.raises(InvalidControl):
+        validate("/sign/phrase", ("x",) * 33)
+    step(scene, DT, [ControlMessage("/sign/phrase", tuple(PHRASE), 0.0, "test")])
+    assert [p.gloss for p in scene.queue] == ["A B C"]
+    wait_ready(scene)
+    seen, out = [], Outputs()
+    for _ in range(round(5.0 / DT)):
+        o = step(scene, DT)
+        out.osc.extend(o.osc)
+        if scene.playing is not None and (not seen or seen[-1] != scene.status()["current"]):
+            seen.append(scene.status()["current"])
+    assert seen == ["A", "B", "C"]
+    events = [(m.address, m.args[0]) for m in out.osc if m.address in ("/sala/sign/start", "/sala/sign/end")]
+    assert events == [("/sala/sign/start", "A B C"), ("/sala/sign/end", "A B C")]
+    start = next(m for m in out.osc if m.address == "/sala/sign/start")
+    assert start.args[1].count(" ; ") == 2
+
+
+def test_phrases_typed_in_sign_and_watched_files(scene, tmp_path):
+    step(scene, DT, [ControlMessage("/sign", (" ; ".join(PHRASE),), 0.0, "test")])
+    assert [p.gloss for p in scene.queue] == ["A B C"]
+    scene.queue.clear()
+    step(scene, DT, keys=["p"])
+    names = [e.gloss for e in scene.examples[:3]]
+    assert [p.gloss for p in scene.queue] == [" ".join(names)]
+    scene.queue.clear()
+    step(scene, DT, [ControlMessage("/sign/phrase", (PHRASE[0], "B: hamfist,hamextfingero,champalmd"), 0.0)])
+    assert not scene.queue and "phrase sign 2 (B)" in scene.errors[-1][1]
+    path = tmp_path / "phrase.txt"
+    path.write_text("", encoding="utf-8")
+    scene.set_param("watch_file", str(path))
+    scene.set_param("watch_interval", 0.05)
+    files = FileWatchers()
+    step(scene, 0.1, files=files)
+    path.write_text(" ; ".join(PHRASE) + "\n", encoding="utf-8")
+    import os
+
+    os.utime(path, (1, 1))
+    step(scene, 0.1, files=files)
+    signs = ([scene.playing.gloss] if scene.playing else []) + [p.gloss for p in scene.queue]
+    assert signs == ["A B C"]
+
+
+def test_face_stream_and_the_drawn_face_move_with_the_nonmanual_items(scene, gfx):
+    from signlang.face import CH, FACE_DETAIL
+
+    doc = ('<sigml><hns_sign gloss="OPEN"><hamnosys_nonmanual><hnm_eyebrows tag="RB"/>'
+           '<hnm_mouthpicture picture="a"/></hamnosys_nonmanual><hamnosys_manual><hamflathand/>'
+           "<hamextfingeru/><hampalml/><hamchest/><hammovel/></hamnosys_manual></hns_sign></sigml>")
+    closed = render(scene, gfx)
+    assert scene.enqueue(doc)
+    wait_ready(scene)
+    out = step(scene, 1.0)
+    faces = [m for m in out.osc if m.address == "/sala/sign/face"]
+    assert len(faces) == round(1.0 / DT) and faces[-1].stream == "scene"
+    values = faces[-1].args[2]
+    assert values.shape == (22 + 2 * len(FACE_DETAIL),) and values.dtype == np.float32
+    assert values[CH["brow_right"]] > 0.9 and values[CH["mouth_open"]] > 0.5
+    opened = render(scene, gfx)
+    mouth = (scene.pose[12] + scene.pose[13]) / 2 + np.array([0.0, 0.02])
+    x, y = to_px(scene, gfx, mouth)
+    dark = lambda img: img[y - 3 : y + 4, x - 3 : x + 4].mean(axis=(0, 1))  # noqa: E731
+    assert dark(opened).sum() < dark(closed).sum() - 0.5  # the open mouth shows its dark inside

@@ -30,7 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p_conv.add_argument("--gloss", default="", help="gloss for SiGML output")
     p_conv.set_defaults(func=_convert)
 
-    p_anim = sub.add_parser("animate", help="animate one sign and write .pose or .npz")
+    p_anim = sub.add_parser("animate", help="animate one sign (or a phrase: signs separated by ' ; ') "
+                            "and write .pose or .npz")
     p_anim.add_argument("text", nargs="?")
     p_anim.add_argument("--file", type=Path)
     p_anim.add_argument("--out", type=Path, required=True, help="FILE.pose or FILE.npz")
@@ -96,13 +97,16 @@ def _convert(args: argparse.Namespace) -> int:
     except HamNoSysError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    from signlang.hamnosys.nonmanual import to_words
+
     names = sign.symbols  # all of them, compounds joined with hamplus included
+    words = to_words(sign.nonmanual)  # the non-manual items as hnm_TIER=VALUE words
     if args.to == "unicode":
-        print(to_unicode(names))
+        print(" ".join([*words, to_unicode(names)]))
     elif args.to == "names":
-        print(to_names(names))
+        print(to_names([*words, *names]))
     else:
-        print(to_sigml(names, args.gloss or sign.gloss))
+        print(to_sigml(names, args.gloss or sign.gloss, sign.nonmanual))
     return 0
 
 
@@ -117,8 +121,21 @@ def _animate(args: argparse.Namespace) -> int:
     if args.out.suffix not in (".pose", ".npz"):
         print(f"--out must end in .pose or .npz, not {args.out.suffix!r}", file=sys.stderr)
         return 2
+    from signlang.animator import animate_phrase
+    from signlang.hamnosys import parse
+    from signlang.sign_list import split_line
+
+    line = split_line(text) if not text.lstrip().startswith("<") else None
     try:
-        animation = animate(text, fps=args.fps)
+        if line is not None and line.parts:  # a phrase
+            trees = []
+            for part in line.parts:
+                tree = parse(part.text)
+                tree.gloss = part.gloss or tree.gloss
+                trees.append(tree)
+            animation = animate_phrase(trees, fps=args.fps)
+        else:
+            animation = animate(text, fps=args.fps)
     except HamNoSysError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

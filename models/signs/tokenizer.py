@@ -13,6 +13,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from signlang.hamnosys.nonmanual import strip_words
+
 PAD, BOS, EOS = 0, 1, 2
 SPECIAL_TOKENS = ("<pad>", "<bos>", "<eos>")
 
@@ -100,7 +102,7 @@ class HamNoSysTokenizer:
         """Ids of the symbols of `text`; raises HamNoSysTokenError naming the position and symbol."""
         if not isinstance(text, str):
             raise HamNoSysTokenError(f"a transcription must be text, got {type(text).__name__}")
-        stripped = text.strip("\r\n\t")
+        stripped = strip_words(text).strip("\r\n\t")  # non-manual words: the model signs the hands only
         if not stripped.strip():
             raise HamNoSysTokenError("empty transcription: no HamNoSys symbol to sign")
         ids = self._encode_names(stripped) if self._looks_like_names(stripped) else self._encode_chars(stripped)

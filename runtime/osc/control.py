@@ -24,6 +24,7 @@ from runtime.osc.codec import OscDecodeError, decode_packet, encode_message
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 2000  # longest string argument accepted (a HamNoSys sign fits easily)
+MAX_PHRASE = 32  # most signs in one /sign/phrase
 NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
 
 
@@ -66,6 +67,12 @@ def validate(address: str, args: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]
         ok = 1 <= len(args) <= 2 and all(isinstance(a, str) and 0 < len(a) <= MAX_TEXT for a in args)
         if not ok:
             raise InvalidControl(f"/sign takes s:HAMNOSYS and optionally s:GLOSS (1..{MAX_TEXT} characters each)")
+        return address, tuple(args)
+    if address == "/sign/phrase":
+        ok = 1 <= len(args) <= MAX_PHRASE and all(isinstance(a, str) and 0 < len(a) <= MAX_TEXT for a in args)
+        if not ok:
+            raise InvalidControl(f"/sign/phrase takes 1..{MAX_PHRASE} strings s:HAMNOSYS (each may be "
+                                 f"\"GLOSS: notation\", 1..{MAX_TEXT} characters)")
         return address, tuple(args)
     if address.startswith("/sala/scenes/"):  # the OSCQuery tree's own address for a scene parameter
         parts = address.split("/")

@@ -35,6 +35,7 @@ WEKINATOR_PORT = 6448
 # addresses the scenes send themselves (documented in runtime/osc/OSC.md, "Scene messages")
 SCENE_ADDRESSES = (
     "/sala/sign/pose",  # i:frame s:gloss f[118] (signing, stream scene)
+    "/sala/sign/face",  # i:frame s:gloss f[42]: 22 non-manual channels, x, y of 10 face landmarks (signing)
     "/sala/pose_space/person",  # i:id s:posture f:confidence f:score s:feedback (pose_space, scene)
     "/sala/pose_space/group",  # f:closeness f:sync i:people (pose_space, scene)
     "/sala/sonification/params",  # f[5] (sonification, stream sonification)

@@ -1,6 +1,7 @@
 #version 330
 // The avatar's body and face as signed distance fields: background, torso, neck, head, hair, ears,
-// eyes, brows, nose and mouth. Arms and hands are drawn on top as instanced limbs (limb.vert).
+// eyes, brows, nose and mouth (the head only with u_head = 1). Arms and hands, and a moving head, are
+// drawn on top as instanced capsules (limb.vert).
 in vec2 v_uv;
 in vec2 v_img;
 out vec4 f_color;
@@ -10,6 +11,7 @@ uniform vec2 u_origin;      // pixels of the point between the shoulders
 uniform float u_scale;      // pixels per shoulder width
 uniform vec2 u_anchor[17];  // body and face anchors in shoulder widths (skeleton.py order)
 uniform float u_blink;      // 0 open .. 1 closed
+uniform float u_head;       // 1: paint the head and face too; 0: the body only (the scene draws a moving head)
 uniform vec3 u_skin;
 uniform vec3 u_shirt;
 uniform vec3 u_hair;
@@ -68,6 +70,10 @@ void main() {
     float collar = sd_ellipse(p, neck + vec2(0.0, 0.06), vec2(0.13, 0.07));
     col = paint(col, u_skin * 0.85, max(collar, -(p.y - neck.y - 0.02)));
 
+    if (u_head < 0.5) {
+        f_color = vec4(col, 1.0);
+        return;
+    }
     // Head, ears, hair.
     vec2 head_c = vec2(head.x, (u_anchor[8].y + u_anchor[14].y) * 0.5 + 0.02);
     vec2 head_r = vec2(0.205, (u_anchor[14].y - u_anchor[8].y) * 0.5 + 0.1);

@@ -8,6 +8,7 @@ from signlang.hamnosys.tokens import (
     Token,
     detect_form,
     names_of,
+    nonmanual_of,
     sigml_gloss,
     split_sigml,
     to_names,
@@ -24,6 +25,7 @@ __all__ = [
     "detect_form",
     "names_of",
     "nearest_names",
+    "nonmanual_of",
     "parse",
     "split_sigml",
     "to_json",
@@ -37,9 +39,14 @@ __all__ = [
 def parse(text: str, form: str | None = None) -> Sign:
     """Parse HamNoSys in any of its three forms (Unicode characters, names, SiGML) into a Sign tree.
 
-    Raises HamNoSysError (with .position, .symbol, .expected) for text that is not a well-formed sign.
+    Non-manual items (SiGML <hamnosys_nonmanual>, or hnm_TIER=VALUE words in the other forms) go to
+    Sign.nonmanual. Raises HamNoSysError (with .position, .symbol, .expected) for text that is not a
+    well-formed sign.
     """
     form = form or (detect_form(text) if isinstance(text, str) else None)
+    nonmanual = nonmanual_of(text, form) if isinstance(text, str) else []
     tokens = tokenize(text, form)
     gloss = sigml_gloss(text) if form == "sigml" else ""
-    return parse_tokens(tokens, gloss)
+    sign = parse_tokens(tokens, gloss)
+    sign.nonmanual = nonmanual
+    return sign

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from html import escape, unescape
 
+from signlang.hamnosys import nonmanual
 from signlang.hamnosys.errors import HamNoSysError, nearest_names
 from signlang.symbols import BY_CHAR, BY_NAME
 
@@ -59,10 +60,28 @@ def tokenize(text: str, form: str | None = None) -> list[Token]:
     )
 
 
+def _skipped(text: str) -> set[int]:
+    """Character offsets of the non-manual words (hnm_TIER=VALUE) and the separators around each (white
+    space, one comma after it)."""
+    out: set[int] = set()
+    for start, end in nonmanual.spans(text):
+        while start > 0 and text[start - 1] in " \t\r\n":  # the space before it separates too
+            start -= 1
+        while end < len(text) and text[end] in " \t\r\n":
+            end += 1
+        if end < len(text) and text[end] == ",":  # one separating comma (not hamcomma)
+            end += 1
+        while end < len(text) and text[end] in " \t\r\n":
+            end += 1
+        out.update(range(start, end))
+    return out
+
+
 def _tokenize_unicode(text: str) -> list[Token]:
     tokens: list[Token] = []
+    skip = _skipped(text) if "hnm_" in text else set()
     for offset, ch in enumerate(text):
-        if ch in _IGNORED_CHARS:
+        if ch in _IGNORED_CHARS or offset in skip:
             continue
         sym = BY_CHAR.get(ch)
         if sym is None:
@@ -94,8 +113,11 @@ def _unknown_name(word: str, index: int, offset: int, what: str) -> HamNoSysErro
 
 def _tokenize_names(text: str) -> list[Token]:
     tokens: list[Token] = []
+    skip = _skipped(text) if "hnm_" in text else set()
     for match in _NAME_SPLIT.finditer(text):
         word = match.group(0)
+        if match.start() in skip:
+            continue
         if word not in BY_NAME:
             raise _unknown_name(word, len(tokens), match.start(), "symbol name")
         tokens.append(Token(word, len(tokens), match.start()))
@@ -179,12 +201,22 @@ def to_names(names: list[str]) -> str:
     return ",".join(names)
 
 
-def to_sigml(names: list[str], gloss: str = "") -> str:
+def to_sigml(names: list[str], gloss: str = "", nonmanual_items: list | None = None) -> str:
     tags = "".join(f"<{n}/>" for n in names)
+    nm = nonmanual.to_sigml(nonmanual_items or [])
+    nm_element = f"<hamnosys_nonmanual>{nm}</hamnosys_nonmanual>" if nm else "<hamnosys_nonmanual/>"
     return (
         f'<sigml><hns_sign gloss="{escape(gloss, quote=True)}">'
-        f"<hamnosys_nonmanual/><hamnosys_manual>{tags}</hamnosys_manual></hns_sign></sigml>"
+        f"{nm_element}<hamnosys_manual>{tags}</hamnosys_manual></hns_sign></sigml>"
     )
+
+
+def nonmanual_of(text: str, form: str | None = None) -> list:
+    """The non-manual items of a text in any form (a HamNoSysError for a malformed one)."""
+    form = form or detect_form(text)
+    if form == "sigml":
+        return nonmanual.from_sigml(text)
+    return nonmanual.from_words(text) if "hnm_" in text else []
 
 
 def names_of(text: str, form: str | None = None) -> list[str]:

@@ -161,6 +161,21 @@ class Repetition(Node):
     displacement: Movement | None = None  # repetition continued along a movement
 
 
+# --- non-manual features ------------------------------------------------------------------------
+
+
+@dataclass
+class NonManual(Node):
+    """One item of a non-manual tier: SiGML `<hnm_head tag="SH"/>`, `<hnm_mouthpicture picture="pa"/>`,
+    or `hnm_head=SH` in the names and Unicode forms. Consecutive equal items of a tier are repetitions
+    (three `hnm_head SH` items: three shakes). span: where the items were (indices of the SiGML
+    elements, or of the words in the names and Unicode forms)."""
+
+    tier: str  # shoulder, body, head, eyegaze, eyebrows, eyelids, nose, mouthgesture, mouthpicture, extra
+    value: str  # the tag ("SH", "RB", "C01") or, for mouthpicture, the SAMPA picture
+    count: int = 1  # repetitions (consecutive equal items merged)
+
+
 # --- the sign ----------------------------------------------------------------------------------
 
 
@@ -183,6 +198,7 @@ class Sign(Node):
     symbols: list[str] = field(default_factory=list)  # the symbol names, in order
     gloss: str = ""
     then: list[Sign] = field(default_factory=list)  # signs joined to this one with hamplus (compounds)
+    nonmanual: list[NonManual] = field(default_factory=list)  # face, head, shoulders, body (in order)
 
     @property
     def two_handed(self) -> bool:

@@ -27,6 +27,7 @@ ROUTES = {
     "/sala/mic/onset": "sala-mic-onset",
     "/sala/sonify": "sala-sonify",
     "/sala/sign/pose": "sala-sign-pose",
+    "/sala/sign/face": "sala-sign-face",
     "/sala/pose_space/person": "sala-pose-space-person",
     "/sala/pose_space/group": "sala-pose-space-group",
     "/sala/sonification/params": "sala-sonification-params",

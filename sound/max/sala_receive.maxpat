@@ -69,15 +69,16 @@
      "id": "obj-4",
      "maxclass": "newobj",
      "numinlets": 1,
-     "numoutlets": 21,
+     "numoutlets": 22,
      "patching_rect": [
       20,
       90,
-      2611.0,
+      2723.0,
       22.0
      ],
-     "text": "route /sala/frame /sala/person /sala/person/enter /sala/person/exit /sala/posture/start /sala/posture/end /sala/sign/start /sala/sign/end /sala/mic /sala/mic/mel /sala/mic/onset /sala/sonify /sala/sign/pose /sala/pose_space/person /sala/pose_space/group /sala/sonification/params /sala/sonification/latents/image /sala/sonification/latents/sound /mediapipe/pose /wek/inputs",
+     "text": "route /sala/frame /sala/person /sala/person/enter /sala/person/exit /sala/posture/start /sala/posture/end /sala/sign/start /sala/sign/end /sala/mic /sala/mic/mel /sala/mic/onset /sala/sonify /sala/sign/pose /sala/sign/face /sala/pose_space/person /sala/pose_space/group /sala/sonification/params /sala/sonification/latents/image /sala/sonification/latents/sound /mediapipe/pose /wek/inputs",
      "outlettype": [
+      "",
       "",
       "",
       "",
@@ -374,10 +375,10 @@
      "patching_rect": [
       860,
       220,
-      168.0,
+      112.0,
       22.0
      ],
-     "text": "s sala-pose-space-person"
+     "text": "s sala-sign-face"
     }
    },
    {
@@ -389,10 +390,10 @@
      "patching_rect": [
       20,
       280,
-      161.0,
+      168.0,
       22.0
      ],
-     "text": "s sala-pose-space-group"
+     "text": "s sala-pose-space-person"
     }
    },
    {
@@ -404,10 +405,10 @@
      "patching_rect": [
       160,
       280,
-      182.0,
+      161.0,
       22.0
      ],
-     "text": "s sala-sonification-params"
+     "text": "s sala-pose-space-group"
     }
    },
    {
@@ -419,10 +420,10 @@
      "patching_rect": [
       300,
       280,
-      231.0,
+      182.0,
       22.0
      ],
-     "text": "s sala-sonification-latents-image"
+     "text": "s sala-sonification-params"
     }
    },
    {
@@ -437,7 +438,7 @@
       231.0,
       22.0
      ],
-     "text": "s sala-sonification-latents-sound"
+     "text": "s sala-sonification-latents-image"
     }
    },
    {
@@ -449,10 +450,10 @@
      "patching_rect": [
       580,
       280,
-      147.0,
+      231.0,
       22.0
      ],
-     "text": "s sala-mediapipe-pose"
+     "text": "s sala-sonification-latents-sound"
     }
    },
    {
@@ -464,6 +465,21 @@
      "patching_rect": [
       720,
       280,
+      147.0,
+      22.0
+     ],
+     "text": "s sala-mediapipe-pose"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-29",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      860,
+      280,
       119.0,
       22.0
      ],
@@ -472,7 +488,7 @@
    },
    {
     "box": {
-     "id": "obj-29",
+     "id": "obj-30",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 0,
@@ -807,6 +823,18 @@
      ],
      "destination": [
       "obj-29",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-4",
+      21
+     ],
+     "destination": [
+      "obj-30",
       0
      ]
     }

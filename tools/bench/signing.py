@@ -1,4 +1,5 @@
-"""Benchmarks of the signing avatar: parse and animate time per sign, render time per frame.
+"""Benchmarks of the signing avatar: parse and animate time per sign and per phrase (three signs with
+non-manual items, co-articulated), render time per frame.
 
 Signs come from the real lexicon beside the repository (../shared/data/hamnosys/lexicon_dev.jsonl)
 when it is there, else from the project's examples.
@@ -67,6 +68,54 @@ def bench_animate() -> list[dict]:
     ]
 
 
+PHRASE_SAMPLE = 300  # phrases of three consecutive signs
+NONMANUAL = ('<hamnosys_nonmanual><hnm_eyebrows tag="RB"/><hnm_head tag="SH"/><hnm_head tag="SH"/>'
+             '<hnm_mouthpicture picture="hVlU"/><hnm_shoulder tag="UB"/></hamnosys_nonmanual>')
+
+
+def _phrases() -> tuple[list[list[str]], str]:
+    """Phrases of three consecutive signs that parse; the first of each as SiGML with non-manual tiers."""
+    from signlang.hamnosys import HamNoSysError, names_of, parse
+
+    signs, source = _signs()
+    good = []
+    for text in signs:
+        try:
+            parse(text)
+        except HamNoSysError:
+            continue
+        good.append(text)
+    step = max(1, (len(good) - 3) // PHRASE_SAMPLE)
+    phrases = []
+    for i in range(0, len(good) - 2, step):
+        first = "".join(f"<{n}/>" for n in names_of(good[i]))
+        sigml = f"<sigml><hns_sign>{NONMANUAL}<hamnosys_manual>{first}</hamnosys_manual></hns_sign></sigml>"
+        phrases.append([sigml, good[i + 1], good[i + 2]])
+    return phrases[:PHRASE_SAMPLE], source
+
+
+def bench_phrase() -> list[dict]:
+    from signlang.animator import animate_phrase
+    from signlang.hamnosys import parse
+
+    phrases, source = _phrases()
+    parse_times, animate_times, frames = [], [], []
+    for texts in phrases:
+        t = time.perf_counter()
+        trees = [parse(x) for x in texts]
+        parse_times.append((time.perf_counter() - t) * 1000.0)
+        t = time.perf_counter()
+        anim = animate_phrase(trees, fps=25.0)
+        animate_times.append((time.perf_counter() - t) * 1000.0)
+        frames.append(anim.frames.shape[0])
+    what = f"a phrase of 3 signs, the first with 5 non-manual items ({len(phrases)} phrases of {source})"
+    return [
+        figure("signing.phrase_parse", f"parse {what}", parse_times),
+        figure("signing.phrase_animate", f"animate {what} at 25 fps, co-articulated", animate_times),
+        figure("signing.phrase_length", "frames per phrase of 3 signs at 25 fps", frames, unit="frames"),
+    ]
+
+
 def bench_render() -> list[dict]:
     os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
     from runtime.frames import Inputs, Outputs
@@ -75,6 +124,7 @@ def bench_render() -> list[dict]:
 
     SigningScene = registry()["signing"]
     from signlang.examples import load_examples
+    from signlang.sign_list import SignRequest
 
     gl = headless_gl((1280, 720))
     scene = SigningScene({"demo": False, "stream_landmarks": True})
@@ -96,16 +146,26 @@ def bench_render() -> list[dict]:
         gl.draw(scene)
 
     times = timed(frame, runs=120, warmup=5)
+    # A phrase whose face, head and shoulders move (the head and face are drawn every frame anyway).
+    phrase, _ = _phrases()
+    scene.enqueue_phrase([SignRequest("", text) for text in phrase[0]], "bench")
+    scene.queue[-1].future.result()
+    while scene.queue:
+        frame()
+    phrase_times = timed(frame, runs=120, warmup=5)
     gl.release()
     return [
         figure("signing.render_1280x720", "update + draw + finish of the signing scene at 1280x720 (llvmpipe)",
                 times),
         figure("signing.update", "scene update (queue, blend, landmark message)", update_times[5:]),
+        figure("signing.render_phrase_1280x720", "update + draw + finish at 1280x720 while a phrase with "
+               "non-manual motion plays (llvmpipe)", phrase_times),
     ]
 
 
 BENCHES: dict[str, Callable[[], list[dict]]] = {
     "signing.parse": bench_parse,
     "signing.animate": bench_animate,
+    "signing.phrase": bench_phrase,
     "signing.render": bench_render,
 }
