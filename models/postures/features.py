@@ -29,13 +29,17 @@ def _angle_at(a: np.ndarray, v: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where((nu > 1e-9) & (nw > 1e-9), out, np.nan)
 
 
-def points(landmarks: np.ndarray, aspect: float, use_z: bool, min_visibility: float = 0.0) -> np.ndarray:
-    """(N, 33, 2|3) points in square units (x and z scaled by the aspect); missing joints NaN."""
+def points(landmarks: np.ndarray, aspect: float | np.ndarray, use_z: bool, min_visibility: float = 0.0) -> np.ndarray:
+    """(N, 33, 2|3) points in square units (x and z scaled by the aspect, one number or one per person);
+    missing joints NaN."""
     arr = np.asarray(landmarks, dtype=np.float64)
     p = arr[..., : 3 if use_z else 2].copy()
-    p[..., 0] *= aspect
+    a = np.asarray(aspect, dtype=np.float64)
+    if a.ndim:
+        a = a.reshape(-1, *([1] * (p.ndim - 2)))
+    p[..., 0] *= a
     if use_z:
-        p[..., 2] *= aspect
+        p[..., 2] *= a
     if arr.shape[-1] >= 4 and min_visibility > 0:
         p[arr[..., 3] < min_visibility] = np.nan
     return p
@@ -73,8 +77,9 @@ def normalised_landmarks(landmarks: np.ndarray, aspect: float = 1.0) -> np.ndarr
     return (p - mid_hip[:, None, :]) / scale[:, None, None]
 
 
-def feature_matrix(landmarks: np.ndarray, aspect: float = 16 / 9) -> np.ndarray:
-    """(N, 33, 4) landmarks (x, y, z, visibility) -> (N, N_FEATURES) float32."""
+def feature_matrix(landmarks: np.ndarray, aspect: float | np.ndarray = 16 / 9) -> np.ndarray:
+    """(N, 33, 4) landmarks (x, y, z, visibility) -> (N, N_FEATURES) float32 (aspect: width / height of
+    the frame, one number or one per person)."""
     lms = np.asarray(landmarks, dtype=np.float64)
     if lms.ndim == 2:
         lms = lms[None]
