@@ -85,23 +85,39 @@ def _front_knee(angles: dict[str, float]) -> str:
     return "left" if angles["left_knee"] < angles["right_knee"] else "right"
 
 
+def _straighten_knee(lm: np.ndarray, side: str, aspect: float) -> np.ndarray:
+    """The same landmarks with one shin swung into line with its thigh (ankle and foot points moved)."""
+    hip, knee, ankle = (23, 25, 27) if side == "left" else (24, 26, 28)
+    scale = np.array([aspect, 1.0, aspect])
+    p = lm[:, :3] * scale
+    thigh = (p[knee] - p[hip]) / np.linalg.norm(p[knee] - p[hip])
+    new_ankle = p[knee] + thigh * np.linalg.norm(p[ankle] - p[knee])
+    out = lm.copy()
+    for j in (ankle, ankle + 2, ankle + 4):  # ankle, heel, foot index
+        out[j, :3] = (p[j] + new_ankle - p[ankle]) / scale
+    return out
+
+
 @needs_real
 def test_real_warrior_two_with_a_straight_front_knee_is_told_to_bend_it():
-    """Real warrior II photos whose front knee is nearly straight (the common beginner's fault)."""
+    """Real warrior II photos, front knee straightened. The data hold no real photo of a warrior II done
+    with a straight front knee (the one photo labelled so is a warrior III), so the landmarks of real
+    warrior II photos with a well bent front knee have that shin swung straight, as a beginner stands."""
     posture = load_postures()["warrior_2"]
     idx = np.flatnonzero(real["labels"] == "warrior_2")
     told, checked = 0, 0
     for i in idx:
-        angles = measured_angles(real["landmarks"][i], float(real["aspects"][i]))
-        knees = [angles["left_knee"], angles["right_knee"]]
-        if not np.all(np.isfinite(knees)) or min(knees) < 150:
+        lm, aspect = real["landmarks"][i].astype(np.float64), float(real["aspects"][i])
+        angles = measured_angles(lm, aspect)
+        front = _front_knee(angles)
+        if not (95 <= angles[f"{front}_knee"] <= 125 and angles["trunk_lean"] < 15):
             continue
+        straight = measured_angles(_straighten_knee(lm, front, aspect), aspect)
+        assert straight[f"{front}_knee"] > 170
         checked += 1
-        a = assess(posture, angles)
-        told += any(f.startswith("bend the") and f.endswith("knee more") for f in a.feedback)
-    if checked == 0:
-        pytest.skip("no real warrior II with a straight front knee in the data")
-    assert told / checked >= 0.8, (told, checked)
+        told += f"bend the {front} knee more" in assess(posture, straight).feedback
+    assert checked >= 10
+    assert told / checked >= 0.9, (told, checked)
 
 
 @needs_real
@@ -117,3 +133,19 @@ def test_real_warrior_two_done_well_is_not_told_to_bend_the_knee():
         a = assess(posture, angles)
         bent += any(f == f"bend the {front} knee more" for f in a.feedback)
     assert bent == 0
+
+
+def test_a_small_person_at_the_edge_of_a_large_frame_is_found():
+    """The landmarker misses people much smaller than the frame; the crop search finds them."""
+    pytest.importorskip("mediapipe")
+    import cv2
+
+    from tools.posture import detect_landmarks, load_image
+
+    person = cv2.resize(load_image("sample:camera"), (150, 150))
+    canvas = np.full((720, 1280, 3), 200, np.uint8)
+    canvas[500:650, 1080:1230] = person
+    people = detect_landmarks(canvas)
+    assert len(people) == 1
+    x, y = people[0][:, 0], people[0][:, 1]
+    assert 1080 / 1280 - 0.02 < np.median(x) < 1230 / 1280 and 500 / 720 < np.median(y) < 650 / 720

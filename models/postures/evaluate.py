@@ -100,7 +100,8 @@ TEST_ONLY_REPOS = ("open-mmlab/mmpose", "CMU-Perceptual-Computing-Lab/openpose")
 NIHARIKA_REPOS = ("FPT-ThaiTuan/Detect-Yoga-Poses-And-Correction-In-Real-Time-Using-Machine-Learning-Algorithms",
                   "siddharth4572/Yoga-pose-detection", "saahil1801/Yoga-Pose-Estimation-using-Transfer-Learning",
                   "mobatusi/yoga_pose_detection")
-FOLDS: dict[str, tuple[str, ...]] = {"niharika-copies": NIHARIKA_REPOS, "sunita": ("Sunita-19/YogaPose",)}
+FOLDS: dict[str, tuple[str, ...]] = {"niharika-copies": NIHARIKA_REPOS, "sunita": ("Sunita-19/YogaPose",),
+                                    "joshea": ("joshea628/Get-Your-Asana-Mat",)}
 REAL_REPORT = Path(__file__).resolve().parent / "real_eval.json"
 CONFUSION_PNG = Path(__file__).resolve().parent / "confusion_real.png"
 
@@ -119,7 +120,7 @@ def cross_source(epochs: int = 30, n_per_class: int = 1000, log: bool = True) ->
         result = train(n_per_class=n_per_class, epochs=epochs, log=False, exclude_repos=repos)
         classes = result.classes
         idx = np.flatnonzero(np.isin(real["repos"], repos))
-        pred = _predict(result.model, real["landmarks"][idx], real["aspects"][idx])
+        pred = _predict(result.model, real["landmarks"][idx], real["aspects"][idx], classes.index("none"))
         rows += [(fold, real["repos"][i], str(real["kinds"][i]), str(real["labels"][i]), classes[int(p)])
                  for i, p in zip(idx, pred, strict=True)]
         if log:
@@ -128,7 +129,7 @@ def cross_source(epochs: int = 30, n_per_class: int = 1000, log: bool = True) ->
     final = train(n_per_class=n_per_class, epochs=epochs, log=False)
     export_onnx(final.model, final.classes)
     idx = np.flatnonzero(np.isin(real["repos"], TEST_ONLY_REPOS))
-    pred = _predict(final.model, real["landmarks"][idx], real["aspects"][idx])
+    pred = _predict(final.model, real["landmarks"][idx], real["aspects"][idx], final.classes.index("none"))
     rows += [("test-only", real["repos"][i], str(real["kinds"][i]), str(real["labels"][i]), final.classes[int(p)])
              for i, p in zip(idx, pred, strict=True)]
     report = summarise(rows, final.classes)
@@ -137,14 +138,16 @@ def cross_source(epochs: int = 30, n_per_class: int = 1000, log: bool = True) ->
     return report
 
 
-def _predict(model, landmarks: np.ndarray, aspects: np.ndarray) -> np.ndarray:
+def _predict(model, landmarks: np.ndarray, aspects: np.ndarray, none_index: int) -> np.ndarray:
+    """Class indices as PostureClassifier answers them (legs out of the frame -> none)."""
     import torch
 
-    from models.postures.features import feature_matrix
+    from models.postures.features import feature_matrix, whole_body_in_frame
 
     model.eval()
     with torch.no_grad():
-        return model.logits(torch.from_numpy(feature_matrix(landmarks, aspects))).argmax(1).numpy()
+        pred = model.logits(torch.from_numpy(feature_matrix(landmarks, aspects))).argmax(1).numpy()
+    return np.where(whole_body_in_frame(landmarks), pred, none_index)
 
 
 def summarise(rows: list[tuple[str, str, str, str, str]], classes: list[str]) -> dict:

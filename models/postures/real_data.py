@@ -67,6 +67,9 @@ SOURCES: list[Source] = [
            r"^(YogaPoses|data)/", {k.lower(): v for k, v in NIHARIKA.items()}),
     Source("mobatusi/yoga_pose_detection", "HEAD", "no licence stated", r"^PoseDetection/(data|training|testing)/",
            NIHARIKA),
+    # Web images collected from Reddit and image search (photos, a few drawings).
+    Source("joshea628/Get-Your-Asana-Mat", "HEAD", "no licence stated", r"^data/(training|testing)/",
+           {"mountain": "mountain", "halfmoon": "half_moon", "downdog": "downward_dog", "cow": "cow"}),
     # The TensorFlow pose-classification tutorial's yoga set: 3D-rendered people, not photographs.
     Source("Sunita-19/YogaPose", "HEAD", "no licence stated", r"^classification model/yoga_poses/",
            {"chair": "chair", "cobra": "cobra", "dog": "downward_dog", "tree": "tree", "warrior": "warrior_3"},
@@ -194,7 +197,7 @@ def _landmarks_worker(args: tuple[list[bytes], int]) -> list[tuple[np.ndarray | 
     return out
 
 
-def cmd_build(mirrors: Path, workers: int = 2, limit: int = 0) -> int:
+def cmd_build(mirrors: Path, workers: int = 2, limit: int = 0, append: bool = False) -> int:
     reserved = load_reserved()
     if not reserved[0]:
         print(f"error: {RESERVED_FILE} is missing; run the `reserved` step first")
@@ -204,7 +207,19 @@ def cmd_build(mirrors: Path, workers: int = 2, limit: int = 0) -> int:
     kept_shas: set[str] = set()
     dropped = Counter()
     datas: list[bytes] = []
+    done: set[tuple[str, str]] = set()
+    old_rows: list[str] = []
+    old = load_real() if append else None
+    if old is not None:  # keep what is there; hash new sources against it
+        old_rows = SOURCES_FILE.read_text().splitlines()[1:]
+        for row in old_rows:
+            cols = row.split("\t")
+            kept_shas.add(cols[3])
+            kept_hashes.append(int(cols[4], 16))
+            done.add((cols[0], cols[7]))
     for source in SOURCES:
+        if (source.repo, source.kind) in done:
+            continue
         gdir = mirror_dir(mirrors, source.repo)
         commit = resolve(gdir, source.commit)
         images = [(p, b, label_of(source, p)) for p, b in list_images(gdir, commit)]
@@ -244,8 +259,11 @@ def cmd_build(mirrors: Path, workers: int = 2, limit: int = 0) -> int:
         parts = [_landmarks_worker(c) for c in chunks]
     results = [r for part in parts for r in part]
     print(f"landmarks in {time.perf_counter() - start:.0f} s", flush=True)
-    rows = ["repository\tcommit\tpath\tsha256\tphash\tlicence\tlabel\tkind"]
+    rows = ["repository\tcommit\tpath\tsha256\tphash\tlicence\tlabel\tkind", *old_rows]
     lms, labels, repos, aspects, kinds = [], [], [], [], []
+    if old is not None:
+        lms, labels, repos = list(old["landmarks"]), list(old["labels"]), list(old["repos"])
+        aspects, kinds = list(old["aspects"]), list(old["kinds"])
     missed = 0
     for k, (lm, aspect) in zip(kept, results, strict=True):
         if lm is None:
@@ -281,10 +299,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="directory of bare git clones named owner+name/repo")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--limit", type=int, default=0, help="at most this many images per source (a quick check)")
+    parser.add_argument("--append", action="store_true", help="keep the photos already extracted; add new sources")
     args = parser.parse_args(argv)
     if args.step == "reserved":
         return cmd_reserved(args.mirrors)
-    return cmd_build(args.mirrors, args.workers, args.limit)
+    return cmd_build(args.mirrors, args.workers, args.limit, args.append)
 
 
 if __name__ == "__main__":
