@@ -43,6 +43,16 @@ RESERVED: dict[str, str] = {
 }
 
 
+# Photos of people in no posture that are only ever tested on, and the source groups held out in turn
+# for the figures (models.postures.real_eval); copies of one collection form one group.
+TEST_ONLY_REPOS = ("open-mmlab/mmpose", "CMU-Perceptual-Computing-Lab/openpose")
+NIHARIKA_REPOS = ("FPT-ThaiTuan/Detect-Yoga-Poses-And-Correction-In-Real-Time-Using-Machine-Learning-Algorithms",
+                  "siddharth4572/Yoga-pose-detection", "saahil1801/Yoga-Pose-Estimation-using-Transfer-Learning",
+                  "mobatusi/yoga_pose_detection")
+FOLDS: dict[str, tuple[str, ...]] = {"niharika-copies": NIHARIKA_REPOS, "sunita": ("Sunita-19/YogaPose",),
+                                    "joshea": ("joshea628/Get-Your-Asana-Mat",)}
+
+
 @dataclass(frozen=True)
 class Source:
     repo: str

@@ -6,9 +6,9 @@
 
 Real landmarks come from real_landmarks.npz (built by models.postures.real_data); the body model
 fills in the postures real data lacks and supplies varied `none` poses. Sources in
-evaluate.TEST_ONLY_REPOS are never trained on. Writes models/postures/posture_classifier.onnx (class
-names and feature count in its metadata); `python -m models.postures.evaluate_real` measures it on
-photographs of held-out sources.
+real_data.TEST_ONLY_REPOS are never trained on. Writes models/postures/posture_classifier.onnx (class
+names and feature count in its metadata); `python -m models.postures.real_eval` measures the recipe on
+photographs of held-out sources (and writes the shipped model too).
 """
 
 from __future__ import annotations
@@ -80,8 +80,7 @@ def real_training_set(classes: list[str], exclude_repos: tuple[str, ...] = (), t
                       ) -> tuple[np.ndarray, np.ndarray] | None:
     """Features and labels of the real photos (and their mirror images) outside the excluded sources,
     each class repeated toward `target_per_class` rows (at most 4 times)."""
-    from models.postures.evaluate import TEST_ONLY_REPOS
-    from models.postures.real_data import load_real
+    from models.postures.real_data import TEST_ONLY_REPOS, load_real
 
     real = load_real()
     if real is None:
@@ -172,16 +171,8 @@ def export_onnx(model: PostureMLP, classes: list[str], path: Path = MODEL_FILE) 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m models.postures.train", description=__doc__.splitlines()[0])
     parser.add_argument("--tiny", action="store_true", help="a quick run (few samples, few epochs)")
-    parser.add_argument("--cross-source", action="store_true",
-                        help="also train one model per held-out source and write real_eval.json and confusion_real.png")
     parser.add_argument("--out", type=Path, default=None, help=f"ONNX file to write (default {MODEL_FILE})")
     args = parser.parse_args(argv)
-    if args.cross_source and not args.tiny:
-        from models.postures.evaluate import cross_source
-
-        report = cross_source()
-        print(json.dumps({k: v for k, v in report.items() if k != "confusion"}, indent=1))
-        return 0
     if args.tiny:
         result = train(n_per_class=60, epochs=5, hidden=64, batch=64)
         out = args.out or Path(tempfile.gettempdir()) / "posture_classifier_tiny.onnx"
