@@ -154,5 +154,8 @@ def test_a_small_person_at_the_edge_of_a_large_frame_is_found():
     canvas[500:650, 1080:1230] = person
     people = detect_landmarks(canvas)
     assert len(people) == 1
-    x, y = people[0][:, 0], people[0][:, 1]
-    assert 1080 / 1280 - 0.02 < np.median(x) < 1230 / 1280 and 500 / 720 < np.median(y) < 650 / 720
+    body = people[0][[11, 12, 23, 24, 25, 26]]  # shoulders, hips, knees: seen, and where the person is
+    assert body[:, 3].mean() > 0.5
+    assert np.all((body[:, 0] > 1080 / 1280) & (body[:, 0] < 1230 / 1280))
+    assert np.all((body[:, 1] > 500 / 720) & (body[:, 1] < 650 / 720))
+    assert np.ptp(body[:, 1]) > 0.05  # a body's height, not a collapsed guess

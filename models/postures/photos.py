@@ -1,9 +1,10 @@
 """Still photographs: perceptual hashes, and one person's MediaPipe landmarks wherever they stand.
 
 `find_person(image)` runs MediaPipe's pose landmarker (the offline bundle in models/mediapipe) on the
-whole frame; when it finds nobody (people small in the frame, or off to one side) it tries crops
-around where a person may be (overlapping tiles at two scales, each padded to a square), and returns
-the landmarks of the largest person found, in whole-frame coordinates. `phash` is a 64-bit DCT
+whole frame (padded to a square); when it finds nobody (people small in the frame, or off to one side)
+it tries overlapping square crops at three scales, larger first, stopping at the first scale that
+finds a person whose shoulders, hips and knees are seen, and returns the landmarks of the best-seen,
+then largest, person, in whole-frame coordinates. `phash` is a 64-bit DCT
 perceptual hash (the same photo resized, recompressed or slightly cropped stays within a few bits).
 """
 
@@ -113,25 +114,39 @@ class PersonFinder:
         people = self._run(rgb, (W - side) // 2, (H - side) // 2, side, side, W, H)
         if people or not search:
             return people
-        for frac in (0.6, 0.35):
+        # Overlapping square crops, larger first: the first scale that finds a well-seen person wins.
+        for frac in (0.6, 0.35, 0.2):
             s = max(int(frac * side), 64)
+            if s >= min(W, H) * 1.5 and frac < 0.6:
+                continue
             step = max(s // 2, 1)
+            found = []
             for y in range(0, max(H - s, 0) + 1, step):
                 for x in range(0, max(W - s, 0) + 1, step):
-                    people += self._run(rgb, x, y, s, s, W, H)
-            if people:
-                break
+                    found += self._run(rgb, x, y, s, s, W, H)
+            good = [p for p in found if _trust(p)]
+            if good:
+                return good
+            people += found
         return people
 
     def find_person(self, rgb: np.ndarray, search: bool = True) -> np.ndarray | None:
-        """The largest person in the photo, or None."""
+        """The best-seen, then largest, person in the photo, or None."""
         people = self.find_all(rgb, search)
         if not people:
             return None
         H, W = rgb.shape[:2]
 
-        def size(lm: np.ndarray) -> float:
+        def rank(lm: np.ndarray) -> tuple[bool, float]:
             seen = lm[lm[:, 3] > 0.3] if (lm[:, 3] > 0.3).sum() >= 4 else lm
-            return float(np.ptp(seen[:, 0]) * W + np.ptp(seen[:, 1]) * H)
+            return _trust(lm), float(np.ptp(seen[:, 0]) * W + np.ptp(seen[:, 1]) * H)
 
-        return max(people, key=size).astype(np.float32)
+        return max(people, key=rank).astype(np.float32)
+
+
+BODY_JOINTS = [11, 12, 23, 24, 25, 26]  # shoulders, hips, knees
+
+
+def _trust(lm: np.ndarray) -> bool:
+    """A detection whose shoulders, hips and knees MediaPipe reports as seen (mean visibility > 0.5)."""
+    return float(lm[BODY_JOINTS, 3].mean()) > 0.5

@@ -98,6 +98,13 @@ SOURCES: list[Source] = [
                   "S7_Greeting.55011271_000396.jpg", "S8_WalkDog_1.55011271_000026.jpg", "004645041.jpg",
                   "005808361.jpg", "051423444.jpg", "052475643.jpg", "060754485.jpg", "000817.jpg",
                   "005880453_01_l.jpg", "ex2_2.flv_000040_l.jpg", "10112.jpg", "00001.png")),
+    # More people in no posture, for training: the demo photos of two pose-estimation projects.
+    Source("ildoonet/tf-pose-estimation", "HEAD", "Apache-2.0 repository; photos of its own choosing (their own "
+           "terms)", r"^images/", {"images": NONE_LABEL},
+           paths=("apink2.jpg", "apink3.jpg", "golf.jpg", "hand1.jpg", "hand2.jpg", "handsup1.jpg", "p1.jpg", "p2.jpg",
+                  "p3.jpg", "p3_dance.png", "ski.jpg", "valid_person1.jpg")),
+    Source("MVIG-SJTU/AlphaPose", "HEAD", "AlphaPose licence (non-commercial); demo photos", r"^examples/demo/",
+           {"demo": NONE_LABEL}, paths=("1.jpg", "2.jpg", "3.jpg")),
     Source("CMU-Perceptual-Computing-Lab/openpose", "HEAD", "openpose academic non-commercial licence; "
            "images from COCO val2014 (Flickr, their own terms)", r"^examples/media/", {"media": NONE_LABEL},
            paths=tuple(f"COCO_val2014_000000000{n}.jpg" for n in
@@ -106,7 +113,9 @@ SOURCES: list[Source] = [
 
 
 def mirror_dir(mirrors: Path, repo: str) -> Path:
-    return Path(mirrors) / repo.replace("/", "+") / "repo"
+    """The git directory of a mirrored repository (a bare clone, or a clone's .git)."""
+    d = Path(mirrors) / repo.replace("/", "+") / "repo"
+    return d / ".git" if (d / ".git").is_dir() else d
 
 
 def git(gdir: Path, *args: str) -> str:
@@ -207,7 +216,8 @@ def _landmarks_worker(args: tuple[list[bytes], int]) -> list[tuple[np.ndarray | 
     return out
 
 
-def cmd_build(mirrors: Path, workers: int = 2, limit: int = 0, append: bool = False) -> int:
+def cmd_build(mirrors: Path, workers: int = 2, limit: int = 0, append: bool = False,
+              only: tuple[str, ...] = ()) -> int:
     reserved = load_reserved()
     if not reserved[0]:
         print(f"error: {RESERVED_FILE} is missing; run the `reserved` step first")
@@ -228,7 +238,7 @@ def cmd_build(mirrors: Path, workers: int = 2, limit: int = 0, append: bool = Fa
             kept_hashes.append(int(cols[4], 16))
             done.add((cols[0], cols[7]))
     for source in SOURCES:
-        if (source.repo, source.kind) in done:
+        if (source.repo, source.kind) in done or (only and source.repo not in only):
             continue
         gdir = mirror_dir(mirrors, source.repo)
         commit = resolve(gdir, source.commit)
@@ -310,10 +320,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--limit", type=int, default=0, help="at most this many images per source (a quick check)")
     parser.add_argument("--append", action="store_true", help="keep the photos already extracted; add new sources")
+    parser.add_argument("--only", action="append", default=[], help="with --append: only this repository (repeatable)")
     args = parser.parse_args(argv)
     if args.step == "reserved":
         return cmd_reserved(args.mirrors)
-    return cmd_build(args.mirrors, args.workers, args.limit, args.append)
+    return cmd_build(args.mirrors, args.workers, args.limit, args.append, tuple(args.only))
 
 
 if __name__ == "__main__":
