@@ -140,6 +140,62 @@ def walking_params(phase: float, stride: float = 1.0) -> np.ndarray:
     return v
 
 
+def _everyday_arms(v: np.ndarray, rng: np.random.Generator) -> None:
+    """Arms as people hold them when they are not exercising: hanging loosely, hands on the hips, crossed,
+    in the pockets, a phone at the ear, gesturing while talking, holding something in front."""
+    for side in ("left", "right"):
+        kind = rng.choice(["loose", "hips", "crossed", "pockets", "phone", "gesture", "holding"])
+        if side == "right" and rng.random() < 0.6:
+            kind = str(rng.choice(["loose", "hips", "crossed", "pockets", "gesture"]))
+        elbow, shoulder, plane = {
+            "loose": ((120, 170), (3, 25), (-20, 60)), "hips": ((55, 95), (25, 55), (60, 110)),
+            "crossed": ((25, 60), (15, 40), (-10, 20)), "pockets": ((135, 165), (3, 15), (120, 180)),
+            "phone": ((20, 45), (25, 60), (0, 60)), "gesture": ((60, 120), (15, 55), (-10, 60)),
+            "holding": ((70, 110), (10, 40), (-10, 20)),
+        }[kind]
+        v[P[f"{side}_elbow"]] = rng.uniform(*elbow)
+        v[P[f"{side}_shoulder"]] = rng.uniform(*shoulder)
+        v[P[f"{side}_arm_plane"]] = rng.uniform(*plane)
+
+
+def standing_params(rng: np.random.Generator) -> np.ndarray:
+    """Someone standing about: weight on one leg or both, arms as in everyday life, head turned a little."""
+    v = np.zeros(N_PARAMS)
+    for side in ("left", "right"):
+        v[P[f"{side}_hip"]] = rng.uniform(165, 180)
+        v[P[f"{side}_knee"]] = rng.uniform(160, 180)
+        v[P[f"{side}_leg_plane"]] = rng.uniform(-10, 100)
+        v[P[f"{side}_knee_turn"]] = rng.uniform(-10, 30)
+    if rng.random() < 0.5:  # one foot forward or resting
+        side = rng.choice(["left", "right"])
+        v[P[f"{side}_hip"]] = rng.uniform(150, 175)
+        v[P[f"{side}_knee"]] = rng.uniform(145, 175)
+    _everyday_arms(v, rng)
+    v[P["trunk_pitch"]] = rng.uniform(-6, 12)
+    v[P["trunk_roll"]] = rng.uniform(-6, 6)
+    v[P["head_nod"]] = rng.uniform(-25, 20)
+    return v
+
+
+def sitting_params(rng: np.random.Generator) -> np.ndarray:
+    """Someone sitting on a chair or a bench: thighs about horizontal, shins down, everyday arms."""
+    v = np.zeros(N_PARAMS)
+    cross = rng.random() < 0.25
+    for side in ("left", "right"):
+        v[P[f"{side}_hip"]] = rng.uniform(75, 115)
+        v[P[f"{side}_knee"]] = rng.uniform(65, 125)
+        v[P[f"{side}_leg_plane"]] = rng.uniform(-10, 35)
+        v[P[f"{side}_knee_turn"]] = rng.uniform(-10, 25)
+    if cross:  # legs crossed or one leg stretched out
+        side = rng.choice(["left", "right"])
+        v[P[f"{side}_knee"]] = rng.uniform(120, 170)
+    _everyday_arms(v, rng)
+    v[P["trunk_pitch"]] = rng.uniform(-15, 25)
+    v[P["trunk_roll"]] = rng.uniform(-5, 5)
+    v[P["head_nod"]] = rng.uniform(-30, 15)
+    return v
+
+
 @dataclass
 class Body:
     """Segment lengths in metres for one person."""

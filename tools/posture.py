@@ -2,7 +2,9 @@
 
 IMAGE is a picture file, or `sample:NAME` for a photo shipped with an installed package
 (sample:astronaut, sample:camera, sample:grace_hopper). People are found with MediaPipe's pose
-landmarker (the offline bundle in models/mediapipe), then classified and assessed as in the scene.
+landmarker (the offline bundle in models/mediapipe; when it finds nobody on the whole frame, crops
+around the frame are searched, so a small person anywhere in the picture is found), then classified
+and assessed as in the scene.
 """
 
 from __future__ import annotations
@@ -50,7 +52,14 @@ def detect_landmarks(image: np.ndarray, max_people: int = 4) -> list[np.ndarray]
         cands = model.to_candidates(result, model.Region(0, 0, w, h), w, h, "image")
     finally:
         landmarker.close()
-    return [c.landmarks.astype(np.float32) for c in cands]
+    if cands:
+        return [c.landmarks.astype(np.float32) for c in cands]
+    # Nobody found on the whole frame (a small person, or one off to the side): search crops.
+    from models.postures.photos import PersonFinder
+
+    with PersonFinder() as finder:
+        person = finder.find_person(image)
+    return [] if person is None else [person]
 
 
 def classify_landmarks(landmarks: list[np.ndarray], aspect: float,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.postures.features import N_FEATURES, feature_matrix
+from models.postures.features import N_FEATURES, feature_matrix, whole_body_in_frame
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "models" / "postures" / "posture_classifier.onnx"
 
@@ -50,12 +50,19 @@ class PostureClassifier:
                              f"{N_FEATURES}; retrain with `python -m models.postures.train`")
         self.input_name = self.session.get_inputs()[0].name
 
-    def probabilities(self, landmarks: np.ndarray, aspect: float = 16 / 9) -> np.ndarray:
-        """(N, 33, 4) landmarks -> (N, classes) probabilities."""
+    def probabilities(self, landmarks: np.ndarray, aspect: float | np.ndarray = 16 / 9) -> np.ndarray:
+        """(N, 33, 4) landmarks -> (N, classes) probabilities. A person whose legs are not all inside
+        the frame is `none` (probability 1): MediaPipe guesses unseen legs, and no posture is judged
+        on a guessed body."""
         if len(landmarks) == 0:
             return np.zeros((0, len(self.classes)), dtype=np.float32)
         feats = feature_matrix(landmarks, aspect)
-        return self.session.run(None, {self.input_name: feats})[0]
+        probs = self.session.run(None, {self.input_name: feats})[0]
+        if "none" in self.classes:
+            cut = ~whole_body_in_frame(landmarks)
+            probs[cut] = 0.0
+            probs[cut, self.classes.index("none")] = 1.0
+        return probs
 
     def classify_many(self, landmarks: np.ndarray, aspect: float = 16 / 9) -> list[Classification]:
         probs = self.probabilities(landmarks, aspect)

@@ -1,5 +1,6 @@
 """Synthetic training data: every posture posed by the body model with natural variation, seen by
-random cameras, plus 'none' poses (random poses, walking, half-way transitions) that match no posture."""
+random cameras, plus 'none' poses (random poses, standing about, sitting on chairs, walking, half-way
+transitions) that match no posture."""
 
 from __future__ import annotations
 
@@ -31,12 +32,17 @@ def matches_any(angles: np.ndarray, postures: list[Posture], slack: float = 1.2)
 
 
 def none_params(rng: np.random.Generator, postures: list[Posture]) -> np.ndarray:
-    """A pose that is none of the postures: random, walking, or half-way between two postures."""
+    """A pose that is none of the postures: random, standing about, sitting on a chair, walking, or
+    half-way between two postures."""
     while True:
         r = rng.random()
-        if r < 0.55:
+        if r < 0.35:
             v = bm.random_params(rng)
-        elif r < 0.75:
+        elif r < 0.5:
+            v = bm.standing_params(rng)
+        elif r < 0.62:
+            v = bm.sitting_params(rng)
+        elif r < 0.77:
             v = bm.walking_params(rng.random(), rng.uniform(0.6, 1.4))
             v[bm.P["left_shoulder"]] += rng.uniform(0, 40)
         else:

@@ -1,11 +1,14 @@
-"""Train the posture classifier on body-model data and export it to ONNX.
+"""Train the posture classifier on landmarks of real photographs plus body-model data; export to ONNX.
 
     python -m models.postures.train            # the shipped model (a few minutes on one core)
     python -m models.postures.train --tiny     # a quick run that checks the pipeline (writes to the
                                                # temp folder unless --out is given: the shipped model stays)
 
-Writes models/postures/posture_classifier.onnx (class names and feature count in its metadata)
-and prints held-out metrics; MODEL_CARD.md records those of the shipped weights.
+Real landmarks come from real_landmarks.npz (built by models.postures.real_data); the body model
+fills in the postures real data lacks and supplies varied `none` poses. Sources in
+real_data.TEST_ONLY_REPOS are never trained on. Writes models/postures/posture_classifier.onnx (class
+names and feature count in its metadata); `python -m models.postures.real_eval` measures the recipe on
+photographs of held-out sources (and writes the shipped model too).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -58,13 +62,59 @@ class TrainResult:
     seconds: float = 0.0
 
 
-def train(n_per_class: int = 1500, epochs: int = 30, seed: int = TRAIN_SEED, hidden: int = 192,
-          batch: int = 256, log: bool = True) -> TrainResult:
+# MediaPipe's left/right landmark pairs: a mirrored photo swaps them.
+MIRROR = np.arange(33)
+for _a, _b in ((1, 4), (2, 5), (3, 6), (7, 8), (9, 10), (11, 12), (13, 14), (15, 16), (17, 18), (19, 20),
+               (21, 22), (23, 24), (25, 26), (27, 28), (29, 30), (31, 32)):
+    MIRROR[_a], MIRROR[_b] = _b, _a
+
+
+def mirrored(landmarks: np.ndarray) -> np.ndarray:
+    """The same people seen in a mirror: x flipped, left and right landmarks swapped."""
+    out = landmarks[:, MIRROR].copy()
+    out[..., 0] = 1.0 - out[..., 0]
+    return out
+
+
+def real_training_set(classes: list[str], exclude_repos: tuple[str, ...] = (), target_per_class: int = 1500
+                      ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Features and labels of the real photos (and their mirror images) outside the excluded sources,
+    each class repeated toward `target_per_class` rows (at most 4 times)."""
+    from models.postures.real_data import TEST_ONLY_REPOS, load_real
+
+    real = load_real()
+    if real is None:
+        return None
+    keep = ~np.isin(real["repos"], list(exclude_repos) + list(TEST_ONLY_REPOS)) & np.isin(real["labels"], classes)
+    if not keep.any():
+        return None
+    lms, aspects = real["landmarks"][keep], real["aspects"][keep]
+    labels = np.array([classes.index(c) for c in real["labels"][keep]], dtype=np.int64)
+    lms, aspects, labels = np.concatenate([lms, mirrored(lms)]), np.concatenate([aspects, aspects]), np.tile(labels, 2)
+    feats = feature_matrix(lms, aspects)
+    xs, ys = [], []
+    for k in np.unique(labels):
+        idx = np.flatnonzero(labels == k)
+        reps = int(np.clip(round(target_per_class / len(idx)), 1, 4))
+        xs += [feats[idx]] * reps
+        ys += [labels[idx]] * reps
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+def train(n_per_class: int = 1000, epochs: int = 30, seed: int = TRAIN_SEED, hidden: int = 256,
+          batch: int = 256, log: bool = True, real: bool = True, exclude_repos: tuple[str, ...] = ()) -> TrainResult:
     torch.set_num_threads(1)
     torch.manual_seed(seed)
     start = time.perf_counter()
     lms, y, classes = make_dataset(n_per_class, seed)
-    x = torch.from_numpy(feature_matrix(lms))
+    feats = feature_matrix(lms)
+    if real:
+        extra = real_training_set(classes, exclude_repos, n_per_class)
+        if extra is not None:
+            feats, y = np.concatenate([feats, extra[0]]), np.concatenate([y, extra[1]])
+            if log:
+                print(f"real rows: {len(extra[1])} (photos and mirror images, repeated toward {n_per_class} a class)")
+    x = torch.from_numpy(feats)
     yt = torch.from_numpy(y)
     vlms, vy, _ = make_dataset(max(20, n_per_class // 5), VAL_SEED + seed * 100)
     vx = torch.from_numpy(feature_matrix(vlms))
