@@ -71,13 +71,21 @@ class Gallery:
             self.entries.remove(recorded[0])
         return entry
 
+    def _references(self) -> np.ndarray:
+        """The entries' descriptors as one array, stacked again only when the entries change."""
+        key = (len(self.entries), id(self.entries[0]), id(self.entries[-1]))
+        if getattr(self, "_refs_key", None) != key:
+            self._refs = np.stack([e.descriptor for e in self.entries])
+            self._refs_key = key
+        return self._refs
+
     def search(self, landmarks: np.ndarray, k: int = 3, aspect: float = 16 / 9,
                one_per_posture: bool = True, min_joints: int = 4) -> list[Match]:
         """The k nearest entries to a pose, nearest first, compared on at least `min_joints` angles."""
         if not self.entries:
             return []
         q = pose_descriptor(landmarks, aspect)
-        refs = np.stack([e.descriptor for e in self.entries])
+        refs = self._references()
         diff = np.abs(refs - q[None])
         valid = np.isfinite(diff)
         counts = valid.sum(1)

@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 CAMERA_MODES = ("off", "dimmed", "silhouette")
 MAX_PEOPLE_DRAWN = 8
 SEEN = 0.5  # visibility from which a joint is drawn
+SKELETON = np.array(lmk.SKELETON, dtype=np.intp)  # bone end indices, for drawing everyone at once
 LIKE_MAX_DEGREES = 20.0  # the nearest reference is shown when it is at least this close
 ASSESS_MIN_PROB = 0.35  # coach a posture the classifier is at least this sure of, before it is held
 VOICE = "voice"
@@ -497,10 +498,11 @@ class PoseSpaceScene(Scene):
             col = np.array(quality_color(s.assessment.score) if s.assessment else (0.6, 0.7, 1.0), np.float32)
             lm = s.landmarks
             inside = (lm[:, 3] >= SEEN) & (np.abs(lm[:, 0] - 0.5) < 0.55) & (np.abs(lm[:, 1] - 0.5) < 0.55)
-            bones = [(a, b) for a, b in lmk.SKELETON if inside[a] and inside[b]]
-            if bones:
-                bone_ends.append(np.array([[*lm[a, :2] * scale, *lm[b, :2] * scale] for a, b in bones], np.float32))
-                bone_colors.append(np.tile(np.append(col, 0.85), (len(bones), 1)))
+            keep = inside[SKELETON[:, 0]] & inside[SKELETON[:, 1]]
+            if keep.any():
+                pairs = SKELETON[keep]
+                bone_ends.append(np.hstack([lm[pairs[:, 0], :2] * scale, lm[pairs[:, 1], :2] * scale]))
+                bone_colors.append(np.tile(np.append(col, 0.85), (len(pairs), 1)))
             for trail in s.trails:
                 if len(trail) >= 2:
                     pts = np.array(trail, np.float32) * scale
@@ -536,8 +538,7 @@ class PoseSpaceScene(Scene):
                 hint.append(f"next: {s.guide.next.replace('_', ' ')}")
             if hint:
                 gfx.text("  ·  ".join(hint), (cx, bottom), int(size * 0.7), (0.8, 0.85, 1.0, 0.8), anchor="midtop")
-        for s in states:
-            self._draw_thumbnails(gfx, s, w, h)
+        self._draw_thumbnails(gfx, states, w, h)
         if not states:
             gfx.text("step in and hold a posture", (w / 2, h * 0.85), size, (0.8, 0.85, 1.0, 0.6), anchor="midtop")
 
@@ -549,28 +550,35 @@ class PoseSpaceScene(Scene):
             self._thumbs[posture] = entry.landmarks
         return self._thumbs[posture]
 
-    def _draw_thumbnails(self, gfx: Graphics, s: PersonState, w: int, h: int) -> None:
-        """Small stick figures beside the person: the nearest reference, and the next posture to try."""
-        cx, cy, rx, ry = self._person_shape(s.landmarks, w, h)
+    def _draw_thumbnails(self, gfx: Graphics, states: list[PersonState], w: int, h: int) -> None:
+        """Small stick figures beside each person: the nearest reference, and the next posture to try.
+        Everyone's figures go in one segment draw (draw calls are what costs on a software renderer)."""
         box = h * 0.12
-        x = min(w - box - 8.0, cx + rx / 0.75 * 0.5 + 12.0)
-        y = max(8.0, cy - box)
-        pictures = []
-        if s.nearest is not None and s.nearest.distance <= LIKE_MAX_DEGREES:
-            pictures.append(("like", s.nearest.entry.landmarks, (0.75, 0.8, 1.0, 0.8)))
-        nxt = self._reference(s.guide.next) if s.hold.held else None
-        if nxt is not None:
-            pictures.append(("next", nxt, (1.0, 0.85, 0.4, 0.9)))
-        for k, (label, lm, color) in enumerate(pictures):
-            top = y + k * (box + 18.0)
-            gfx.rect(x, top, box, box, (0.0, 0.0, 0.0, 0.35))
-            pts = lm[:, :2].astype(np.float64) * (1.0, 1.0 / self.aspect)
-            lo, hi = pts.min(0), pts.max(0)
-            scale = 0.8 * box / max(float((hi - lo).max()), 1e-6)
-            pts = (pts - (lo + hi) / 2) * scale + (x + box / 2, top + box / 2)
-            ends = np.array([[*pts[a], *pts[b]] for a, b in lmk.SKELETON], np.float32)
-            gfx.segments(ends, max(1.5, box / 60), color)
-            gfx.text(label, (x + 4, top + 2), max(12, int(box / 8)), color)
+        ends, colors, labels = [], [], []
+        for s in states:
+            cx, cy, rx, ry = self._person_shape(s.landmarks, w, h)
+            x = min(w - box - 8.0, cx + rx / 0.75 * 0.5 + 12.0)
+            y = max(8.0, cy - box)
+            pictures = []
+            if s.nearest is not None and s.nearest.distance <= LIKE_MAX_DEGREES:
+                pictures.append(("like", s.nearest.entry.landmarks, (0.75, 0.8, 1.0, 0.8)))
+            nxt = self._reference(s.guide.next) if s.hold.held else None
+            if nxt is not None:
+                pictures.append(("next", nxt, (1.0, 0.85, 0.4, 0.9)))
+            for k, (label, lm, color) in enumerate(pictures):
+                top = y + k * (box + 18.0)
+                gfx.rect(x, top, box, box, (0.0, 0.0, 0.0, 0.35))
+                pts = lm[:, :2].astype(np.float64) * (1.0, 1.0 / self.aspect)
+                lo, hi = pts.min(0), pts.max(0)
+                scale = 0.8 * box / max(float((hi - lo).max()), 1e-6)
+                pts = (pts - (lo + hi) / 2) * scale + (x + box / 2, top + box / 2)
+                ends.append(np.hstack([pts[SKELETON[:, 0]], pts[SKELETON[:, 1]]]))
+                colors.append(np.tile(np.asarray(color, np.float32), (len(SKELETON), 1)))
+                labels.append((label, (x + 4, top + 2), color))
+        if ends:
+            gfx.segments(np.concatenate(ends), max(1.5, box / 60), np.concatenate(colors))
+        for label, at, color in labels:
+            gfx.text(label, at, max(12, int(box / 8)), color)
 
     def status(self) -> dict[str, Any]:
         return {"people": len(self.people), "particles": self.particles.count, "closeness": round(self.closeness, 2),
