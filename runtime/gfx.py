@@ -32,7 +32,9 @@ class RenderTarget:
 class Graphics:
     """The drawing context handed to scenes. One per GL context."""
 
-    TEXT_CACHE = 256  # rendered strings kept as textures; bounded so months of clocks do not leak
+    TEXT_CACHE = 1024  # rendered strings kept in the atlas; bounded so months of clocks do not leak
+    ATLAS = 2048  # side of the text atlas texture, pixels
+    _WHITE_UV = (0.5 / 2048, 0.5 / 2048, 1.5 / 2048, 1.5 / 2048)  # a white corner: backgrounds
 
     def __init__(self, ctx: moderngl.Context, size: tuple[int, int], dev_reload: bool = False) -> None:
         self.ctx = ctx
@@ -43,7 +45,13 @@ class Graphics:
         self._textures: dict[str, moderngl.Texture] = {}
         self._versions: dict[str, object] = {}
         self._targets: dict[str, RenderTarget] = {}
-        self._text_cache: OrderedDict[tuple, tuple[moderngl.Texture, tuple[int, int]]] = OrderedDict()
+        self._text_cache: OrderedDict[tuple, tuple[tuple[float, float, float, float], tuple[int, int]]] = \
+            OrderedDict()
+        self._atlas = ctx.texture((self.ATLAS, self.ATLAS), 1)
+        self._atlas.filter = (moderngl.NEAREST, moderngl.NEAREST)
+        self._atlas.write(np.full((4, 4), 255, np.uint8).tobytes(), viewport=(0, 0, 4, 4))
+        self._atlas_x, self._atlas_y, self._atlas_row = 4, 0, 4
+        self._glyph_rows: list[list[float]] | None = None
         self._fonts: dict[int, Any] = {}
         self._vaos: dict[tuple, tuple[int, moderngl.VertexArray]] = {}
         self._clip_vbo = ctx.buffer(_CLIP_SQUARE.tobytes())
@@ -259,31 +267,42 @@ class Graphics:
     def text_size(self, text: str, size: int = 24) -> tuple[int, int]:
         return self._font(size).size(text)
 
+    def _atlas_place(self, text: str, size: int) -> tuple[tuple[float, float, float, float], tuple[int, int]]:
+        """Where the rendered string is in the text atlas (rendered into it on first use): uv rect and
+        pixel size. A full atlas starts afresh (the strings in use come back at their next draw)."""
+        key = (text, size)
+        cached = self._text_cache.get(key)
+        if cached is not None:
+            self._text_cache.move_to_end(key)
+            return cached
+        import pygame
+
+        surf = self._font(size).render(text, True, (255, 255, 255))
+        pixels = pygame.surfarray.pixels_alpha(surf).T.copy() if surf.get_flags() & pygame.SRCALPHA \
+            else pygame.surfarray.array3d(surf).max(axis=2).T.copy()
+        h, w = pixels.shape
+        side = self.ATLAS
+        w, h = min(w, side), min(h, side - 4)
+        if self._atlas_x + w > side:  # next shelf
+            self._atlas_x, self._atlas_y, self._atlas_row = 4, self._atlas_y + self._atlas_row + 1, 0
+        if self._atlas_y + h > side or len(self._text_cache) >= self.TEXT_CACHE:  # full: start afresh
+            self._text_cache.clear()
+            self._atlas_x, self._atlas_y, self._atlas_row = 4, 0, 0
+        x, y = self._atlas_x, self._atlas_y
+        self._atlas.write(np.ascontiguousarray(pixels[:h, :w]).astype(np.uint8).tobytes(), viewport=(x, y, w, h))
+        self._atlas_x, self._atlas_row = x + w + 1, max(self._atlas_row, h)
+        placed = ((x / side, y / side, (x + w) / side, (y + h) / side), (w, h))
+        self._text_cache[key] = placed
+        return placed
+
     def text(self, text: str, pos: tuple[float, float], size: int = 24,
              color: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0), anchor: str = "topleft",
              background: tuple[float, ...] | None = None) -> tuple[int, int]:
         """Draw one line of text at a pixel position; returns its size. Anchors: topleft, center,
-        topright, midtop, bottomleft."""
+        topright, midtop, bottomleft. Inside `text_batch()` the strings are drawn together at its end."""
         if not text:
             return (0, 0)
-        key = (text, size)
-        cached = self._text_cache.get(key)
-        if cached is None:
-            import pygame
-
-            surf = self._font(size).render(text, True, (255, 255, 255))
-            pixels = pygame.surfarray.pixels_alpha(surf).T.copy() if surf.get_flags() & pygame.SRCALPHA \
-                else pygame.surfarray.array3d(surf).max(axis=2).T.copy()
-            tex = self.ctx.texture((pixels.shape[1], pixels.shape[0]), 1, pixels.astype(np.uint8).tobytes())
-            tex.swizzle = "111R"  # white text, coverage as alpha; tint gives the colour
-            cached = (tex, (pixels.shape[1], pixels.shape[0]))
-            self._text_cache[key] = cached
-            if len(self._text_cache) > self.TEXT_CACHE:
-                _, (old, _) = self._text_cache.popitem(last=False)
-                old.release()
-        else:
-            self._text_cache.move_to_end(key)
-        tex, (w, h) = cached
+        uv, (w, h) = self._atlas_place(text, size)
         x, y = pos
         if anchor == "center":
             x, y = x - w / 2, y - h / 2
@@ -293,10 +312,33 @@ class Graphics:
             x -= w / 2
         elif anchor == "bottomleft":
             y -= h
+        rows = self._glyph_rows if self._glyph_rows is not None else []
         if background is not None:
-            self.rect(x - 4, y - 2, w + 8, h + 4, background)
-        self.image(tex, x, y, w, h, _rgba(color))
+            rows.append([x - 4, y - 2, w + 8, h + 4, *self._WHITE_UV, *_rgba(background)])
+        rows.append([x, y, w, h, *uv, *_rgba(color)])
+        if self._glyph_rows is None:
+            self._draw_glyphs(rows)
         return w, h
+
+    @contextlib.contextmanager
+    def text_batch(self) -> Iterator[None]:
+        """Every text() inside the block is drawn in one instanced draw at its end, in order:
+        on a software renderer each draw call costs, and a label is two (background and string)."""
+        if self._glyph_rows is not None:  # already batching
+            yield
+            return
+        self._glyph_rows = []
+        try:
+            yield
+        finally:
+            rows, self._glyph_rows = self._glyph_rows, None
+            self._draw_glyphs(rows)
+
+    def _draw_glyphs(self, rows: list[list[float]]) -> None:
+        if rows:
+            prog = self.program("common/glyphs.vert", "common/glyphs.frag")
+            self.instanced(prog, np.asarray(rows, np.float32), "4f 4f 4f/i", ("in_rect", "in_uv", "in_color"),
+                           key="glyphs", u_atlas=self._atlas)
 
     # --- render targets ---------------------------------------------------------------------
     def target(self, key: str, size: tuple[int, int] | None = None) -> RenderTarget:

@@ -105,6 +105,29 @@ def test_text_is_drawn_where_asked(gfx):
     assert not (img[200:, :, 0] > 200).any()  # nothing elsewhere
 
 
+def test_a_text_batch_draws_labels_and_backgrounds_in_order_at_its_end(gfx):
+    with gfx.text_batch():
+        gfx.text("ONE", (20, 30), 40, (1, 1, 0, 1), background=(0, 0, 1, 1))
+        gfx.text("TWO", (300, 30), 40, (0, 1, 0, 1))
+        assert gfx.read_pixels()[40:60, 20:80].sum() == 0  # nothing drawn yet
+    img = gfx.read_pixels().astype(int)
+    one, two = img[28:62, 18:90], img[30:60, 300:380]
+    assert ((one[:, :, 2] > 200) & (one[:, :, 0] < 60)).sum() > 200  # the blue background
+    assert ((one[:, :, 0] > 200) & (one[:, :, 1] > 200)).sum() > 50  # yellow text over it, not under
+    assert ((two[:, :, 1] > 200) & (two[:, :, 0] < 60)).sum() > 50
+
+
+def test_the_text_atlas_starts_afresh_when_full(gfx):
+    for i in range(gfx.TEXT_CACHE + 50):  # months of clock strings
+        gfx.text_size(f"{i:06d}", 20)
+        gfx.text(f"{i:06d}", (10, 10), 20)
+    assert len(gfx._text_cache) <= gfx.TEXT_CACHE
+    gfx.clear()
+    gfx.text("SALA", (20, 30), 40, (1, 1, 0, 1))  # still drawn right after the restart
+    region = gfx.read_pixels()[30:70, 20:120]
+    assert ((region[:, :, 0] > 200) & (region[:, :, 1] > 200) & (region[:, :, 2] < 60)).sum() > 100
+
+
 def test_sprites_and_segments(gfx):
     gfx.sprites(np.array([[100.0, 100.0]]), 40, (0, 1, 0, 1))
     gfx.segments(np.array([[300.0, 200.0, 500.0, 200.0]]), 10, (1, 0, 0, 1))

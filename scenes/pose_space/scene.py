@@ -519,6 +519,13 @@ class PoseSpaceScene(Scene):
         if len(pos):
             gfx.sprites(pos * scale, sizes, colors, prog=self.particle_prog, additive=True)
         size = max(14, int(h / 32))
+        with gfx.text_batch():  # every label of everyone in one draw
+            self._draw_labels(gfx, states, w, h, size)
+        self._draw_thumbnails(gfx, states, w, h)
+        if not states:
+            gfx.text("step in and hold a posture", (w / 2, h * 0.85), size, (0.8, 0.85, 1.0, 0.6), anchor="midtop")
+
+    def _draw_labels(self, gfx: Graphics, states: list[PersonState], w: int, h: int, size: int) -> None:
         for s in states:
             cx, cy, rx, ry = self._person_shape(s.landmarks, w, h)
             top = max(4.0, cy - ry / 0.6 * 0.5 - 2.4 * size)
@@ -538,9 +545,6 @@ class PoseSpaceScene(Scene):
                 hint.append(f"next: {s.guide.next.replace('_', ' ')}")
             if hint:
                 gfx.text("  ·  ".join(hint), (cx, bottom), int(size * 0.7), (0.8, 0.85, 1.0, 0.8), anchor="midtop")
-        self._draw_thumbnails(gfx, states, w, h)
-        if not states:
-            gfx.text("step in and hold a posture", (w / 2, h * 0.85), size, (0.8, 0.85, 1.0, 0.6), anchor="midtop")
 
     def _reference(self, posture: str) -> np.ndarray | None:
         if posture not in self._thumbs:
@@ -577,8 +581,9 @@ class PoseSpaceScene(Scene):
                 labels.append((label, (x + 4, top + 2), color))
         if ends:
             gfx.segments(np.concatenate(ends), max(1.5, box / 60), np.concatenate(colors))
-        for label, at, color in labels:
-            gfx.text(label, at, max(12, int(box / 8)), color)
+        with gfx.text_batch():
+            for label, at, color in labels:
+                gfx.text(label, at, max(12, int(box / 8)), color)
 
     def status(self) -> dict[str, Any]:
         return {"people": len(self.people), "particles": self.particles.count, "closeness": round(self.closeness, 2),
