@@ -107,7 +107,7 @@ class PoseSpaceScene(Scene):
         "record_poses": True,  # held postures are added to the gallery as room poses
         "gallery_file": "",  # .npz keeping the room poses across restarts; "" = not kept
         "aspect": 1.7778,  # frame width / height when no camera frame is given (virtual visitors)
-        "field_scale": 0.25,  # resolution of the soft background field relative to the screen
+        "field_scale": 0.18,  # resolution of the soft background field relative to the screen (it is blurred by nature)
         "background_rate": 30.0,  # field and camera composed this often a second at most (0: every frame)
     }
 
