@@ -11,11 +11,11 @@ perceptual hash (the same photo resized, recompressed or slightly cropped stays 
 from __future__ import annotations
 
 import hashlib
-import os
-import sys
 from pathlib import Path
 
 import numpy as np
+
+from models.mediapipe.quiet_import import import_mediapipe
 
 POSE_BUNDLE = Path(__file__).resolve().parents[1] / "mediapipe" / "pose_landmarker.task"
 NEAR_DUPLICATE_BITS = 10  # perceptual-hash distance at or below which two photos count as the same
@@ -62,18 +62,11 @@ class PersonFinder:
     """MediaPipe's pose landmarker in IMAGE mode, with a crop search for people it misses."""
 
     def __init__(self, bundle: Path = POSE_BUNDLE) -> None:
-        os.environ.setdefault("GLOG_minloglevel", "2")
         if not Path(bundle).is_file():
             raise FileNotFoundError(f"pose bundle {bundle} is missing: run `python -m models.mediapipe.build_bundles`")
-        hide = "sounddevice" not in sys.modules
-        if hide:
-            sys.modules["sounddevice"] = None  # type: ignore[assignment]
-        try:
-            import mediapipe as mp
-            from mediapipe.tasks.python import BaseOptions, vision
-        finally:
-            if hide and sys.modules.get("sounddevice", 0) is None:
-                del sys.modules["sounddevice"]
+        mp = import_mediapipe()
+        from mediapipe.tasks.python import BaseOptions, vision
+
         self._mp = mp
         options = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(bundle)), running_mode=vision.RunningMode.IMAGE,

@@ -8,14 +8,14 @@ raises `ModelBundleError` naming the file and the command that rebuilds it.
 
 from __future__ import annotations
 
-import os
-import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from models.mediapipe.quiet_import import import_mediapipe
 
 REPO = Path(__file__).resolve().parents[2]
 POSE_BUNDLE = REPO / "models" / "mediapipe" / "pose_landmarker.task"
@@ -47,31 +47,10 @@ def check_bundle(path: Path, members: tuple[str, ...]) -> Path:
     return path
 
 
-def _prepare_mediapipe() -> None:
-    """Import mediapipe quietly and without PortAudio.
-
-    MediaPipe's C++ logging goes to stderr at INFO level: keep the show's log readable. And
-    `import mediapipe` imports sounddevice when it is installed, which connects PortAudio to a running
-    JACK server inside the show; if that server dies, PortAudio aborts the process at exit. The show
-    captures the microphone in its own process, so sounddevice is hidden while mediapipe is imported.
-    """
-    os.environ.setdefault("GLOG_minloglevel", "2")
-    if "mediapipe" in sys.modules:
-        return
-    hide = "sounddevice" not in sys.modules
-    if hide:
-        sys.modules["sounddevice"] = None  # type: ignore[assignment]
-    try:
-        import mediapipe  # noqa: F401
-    finally:
-        if hide and sys.modules.get("sounddevice", 0) is None:
-            del sys.modules["sounddevice"]
-
-
 def pose_landmarker(video: bool, num_poses: int = 1, bundle: Path = POSE_BUNDLE,
                     min_detection: float = 0.5, min_presence: float = 0.5, min_tracking: float = 0.5):
     """A PoseLandmarker from the offline bundle, in VIDEO (tracking) or IMAGE mode."""
-    _prepare_mediapipe()
+    import_mediapipe()
     path = check_bundle(bundle, POSE_MEMBERS)
     from mediapipe.tasks.python import BaseOptions, vision
 
@@ -88,7 +67,7 @@ def pose_landmarker(video: bool, num_poses: int = 1, bundle: Path = POSE_BUNDLE,
 
 def hand_landmarker(video: bool, num_hands: int = 2, bundle: Path = HAND_BUNDLE, min_detection: float = 0.5):
     """A HandLandmarker from the offline bundle."""
-    _prepare_mediapipe()
+    import_mediapipe()
     path = check_bundle(bundle, HAND_MEMBERS)
     from mediapipe.tasks.python import BaseOptions, vision
 

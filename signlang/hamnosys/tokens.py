@@ -124,6 +124,14 @@ def _tokenize_names(text: str) -> list[Token]:
     return tokens
 
 
+
+def _stray_text(text: str, offset: int, position: int) -> HamNoSysError:
+    """Text between the empty elements of <hamnosys_manual>, named with where it stands."""
+    shown = text.strip()[:20]
+    return HamNoSysError(f"unexpected text {shown!r} at offset {offset} inside <hamnosys_manual>",
+                         position=position, symbol=shown, expected=["an empty element such as <hamfist/>"],
+                         rule="sigml", offset=offset)
+
 def _tokenize_sigml(text: str) -> tuple[list[Token], str]:
     """Tokens of the first hns_sign's manual part, and its gloss."""
     manual = _SIGML_MANUAL.search(text)
@@ -144,15 +152,7 @@ def _tokenize_sigml(text: str) -> tuple[list[Token], str]:
     for match in _SIGML_TAG.finditer(body):
         between = body[pos : match.start()]
         if between.strip():
-            off = start + pos + (len(between) - len(between.lstrip()))
-            raise HamNoSysError(
-                f"unexpected text {between.strip()[:20]!r} at offset {off} inside <hamnosys_manual>",
-                position=len(tokens),
-                symbol=between.strip()[:20],
-                expected=["an empty element such as <hamfist/>"],
-                rule="sigml",
-                offset=off,
-            )
+            raise _stray_text(between, start + pos + (len(between) - len(between.lstrip())), len(tokens))
         pos = match.end()
         name = match.group(1)
         if name is None:  # comment
@@ -162,15 +162,7 @@ def _tokenize_sigml(text: str) -> tuple[list[Token], str]:
         tokens.append(Token(name, len(tokens), start + match.start()))
     rest = body[pos:]
     if rest.strip():
-        off = start + pos
-        raise HamNoSysError(
-            f"unexpected text {rest.strip()[:20]!r} at offset {off} inside <hamnosys_manual>",
-            position=len(tokens),
-            symbol=rest.strip()[:20],
-            expected=["an empty element such as <hamfist/>"],
-            rule="sigml",
-            offset=off,
-        )
+        raise _stray_text(rest, start + pos, len(tokens))
     return tokens, gloss
 
 

@@ -20,7 +20,6 @@ import random
 import shutil
 import socket
 import tempfile
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -29,11 +28,10 @@ from typing import Any
 import cv2
 import numpy as np
 
-from runtime.config import load
-from runtime.installation.supervisor import Supervisor
 from runtime.osc.codec import encode_message
 from sound.jack_dummy import JackDummy
-from tools.bench.kiosk import rss_mb
+from tools.bench.kiosk import rss_mb, start_supervised
+from tools.bench.osc_sink import Sink
 
 
 def free_port(kind: int = socket.SOCK_DGRAM) -> int:
@@ -49,39 +47,6 @@ def make_video(path: Path, seconds: float = 4.0) -> None:
         cv2.circle(img, (int(320 + 200 * np.sin(i / 15)), 180), 40, (200, 220, 255), -1)
         writer.write(img)
     writer.release()
-
-
-class Sink:
-    """The OSC target: a receiver that can be taken down and brought back."""
-
-    def __init__(self, port: int) -> None:
-        self.port, self.packets, self.sock = port, 0, None
-        self._running = True
-        self.up()
-        threading.Thread(target=self._drain, daemon=True).start()
-
-    def up(self) -> None:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        sock.bind(("127.0.0.1", self.port))
-        sock.settimeout(0.2)
-        self.sock = sock
-
-    def down(self) -> None:
-        sock, self.sock = self.sock, None
-        if sock is not None:
-            sock.close()
-
-    def _drain(self) -> None:
-        while self._running:
-            sock = self.sock
-            if sock is None:
-                time.sleep(0.1)
-                continue
-            try:
-                sock.recv(65536)
-                self.packets += 1
-            except OSError:
-                continue
 
 
 def chaos_config(folder: Path, video: Path, osc_port: int, control_port: int, remote_port: int, jack: str) -> Path:
@@ -149,23 +114,10 @@ def chaos() -> list[dict[str, Any]]:
         video, backup = folder / "camera.mp4", folder / "camera-backup.mp4"
         make_video(video)
         shutil.copy(video, backup)
-        osc_port, control_port, remote_port = free_port(), free_port(), free_port(socket.SOCK_STREAM)
-        sink = Sink(osc_port)
-        path = chaos_config(folder, video, osc_port, control_port, remote_port, jack.name)
-        env = {**os.environ, "SDL_VIDEODRIVER": "offscreen", **jack.env()}
-        env.pop("SALA_FAULT", None)
-        sup = Supervisor(load(path), path, [], environ=env)
-        beats: list[dict[str, Any]] = []
-        sup.on_beat = beats.append
-        thread = threading.Thread(target=sup.run, daemon=True, name="chaos supervisor")
-        thread.start()
-        deadline = time.monotonic() + 180
-        while sup.state != "running" and time.monotonic() < deadline:
-            time.sleep(0.1)
-        if sup.state != "running":
-            sup.stop()
-            thread.join(20)
-            raise RuntimeError(f"the show did not start for the chaos soak: {sup.last_reason or sup.state}")
+        control_port, remote_port = free_port(), free_port(socket.SOCK_STREAM)
+        sink = Sink()
+        path = chaos_config(folder, video, sink.port, control_port, remote_port, jack.name)
+        sup, beats, thread = start_supervised(path, {"SDL_VIDEODRIVER": "offscreen", **jack.env()}, timeout=180)
         t_start = time.monotonic()
         time.sleep(warmup)
         pid = sup.child.process.pid if sup.child else 0
@@ -207,7 +159,7 @@ def chaos() -> list[dict[str, Any]]:
         elapsed = time.monotonic() - t_start
         sup.stop()
         thread.join(30)
-        sink._running = False
+        sink.close()
     measured = [b["frame_ms"] for b in beats[n_warm:] if b.get("frame_ms") == b.get("frame_ms")]
     frame_ms = np.asarray(measured)
     if frame_ms.size < 10:

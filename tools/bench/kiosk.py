@@ -40,6 +40,27 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def start_supervised(path: Path, env: dict[str, str], timeout: float) -> tuple[Supervisor, list[dict[str, Any]],
+                                                                         threading.Thread]:
+    """The show of config `path` as the supervisor's child, its heartbeats collected; raises if it
+    is not running within `timeout` seconds."""
+    environ = {**os.environ, **env}
+    environ.pop("SALA_FAULT", None)
+    sup = Supervisor(load(path), path, [], environ=environ)
+    beats: list[dict[str, Any]] = []
+    sup.on_beat = beats.append
+    thread = threading.Thread(target=sup.run, daemon=True, name="supervisor")
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while sup.state != "running" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if sup.state != "running":
+        sup.stop()
+        thread.join(20)
+        raise RuntimeError(f"the show did not start: {sup.last_reason or sup.state}")
+    return sup, beats, thread
+
+
 def soak_config(folder: Path, seconds: float, size: str, source: str) -> Path:
     scenes = sorted(registry())
     step = max(3.0, seconds / (3 * len(scenes)))  # one round of the scenes warms up, two are measured
@@ -72,20 +93,7 @@ def soak() -> list[dict[str, Any]]:
     warmup = seconds / 3  # one round of every scene: each is set up (models loaded) once
     with tempfile.TemporaryDirectory(prefix="sala-soak-") as tmp:
         path = soak_config(Path(tmp), seconds, size, source)
-        env = {**os.environ, "SDL_VIDEODRIVER": "offscreen"}
-        env.pop("SALA_FAULT", None)
-        sup = Supervisor(load(path), path, [], environ=env)
-        beats: list[dict[str, Any]] = []
-        sup.on_beat = beats.append
-        thread = threading.Thread(target=sup.run, daemon=True, name="soak supervisor")
-        thread.start()
-        deadline = time.monotonic() + 120
-        while sup.state != "running" and time.monotonic() < deadline:
-            time.sleep(0.1)
-        if sup.state != "running":
-            sup.stop()
-            thread.join(20)
-            raise RuntimeError(f"the show did not start for the soak: {sup.last_reason or sup.state}")
+        sup, beats, thread = start_supervised(path, {"SDL_VIDEODRIVER": "offscreen"}, timeout=120)
         t_start = time.monotonic()
         time.sleep(warmup)
         pid = sup.child.process.pid if sup.child else 0

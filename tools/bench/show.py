@@ -76,39 +76,11 @@ def figures(name: str, what: str, samples: dict[str, list[float]]) -> list[dict]
     return out
 
 
-class OscSink:
-    """A receiver that reads and drops what the show sends, as a listening peer would."""
-
-    def __init__(self) -> None:
-        import socket
-        import threading
-
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.packets = 0
-        self._running = True
-        self._thread = threading.Thread(target=self._drain, daemon=True)
-        self._thread.start()
-
-    def _drain(self) -> None:
-        while self._running:
-            try:
-                self.sock.recv(65536)
-                self.packets += 1
-            except OSError:
-                continue
-
-    def close(self) -> None:
-        self._running = False
-        self._thread.join(timeout=1)
-        self.sock.close()
-
-
 def bench_show() -> list[dict]:
     out = []
-    sink = OscSink()
+    from tools.bench.osc_sink import Sink
+
+    sink = Sink()
     try:
         for scene, spec, n in CASES:
             what = f"{scene} with {spec}, headless {SIZE[0]}x{SIZE[1]}, uncapped, {FRAMES} frames after {WARMUP_FRAMES}"
